@@ -1,0 +1,1 @@
+"""Training side of the CCVAE service: data, model, objectives, training, evaluation, export."""

@@ -1,0 +1,184 @@
+"""`ccvae-experiment`: the report's sweeps, each writing a markdown table and figures.
+
+    beta     β ∈ {0.001, 0.05, 0.2, 0.4}
+    latent   total latent size 16 vs 128, split evenly between z_c and z_s
+    labels   label budgets 100, 600, 1000, 3000 and all, beside Kingma et al.'s M2
+    objective  the report's `simple` objective against the paper's `ccvae` objective
+
+Every run trains with `ccvae-train`'s code, keeps the checkpoint with the best *validation*
+accuracy, and only then reads the test set: test accuracy, and generation quality as the
+independent judge CNN reads it. Runs already finished are reused, so an interrupted sweep
+continues where it stopped. Several `--seeds` give several label draws: mean ± std.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from training.checkpoint import load_model
+from training.config import ModelConfig
+from training.data import load_mnist
+from training.evaluate import evaluate, generation_quality
+from training.figures import make_figures
+from training.judge import load_judge
+from training.train import TrainConfig, train
+
+# Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
+M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
+SWEEPS = ("beta", "latent", "labels", "objective")
+
+
+def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
+    """(tag, config) of every run of one sweep, all other settings taken from `base`."""
+    model = ModelConfig.from_dict(base.model)
+    if name == "beta":
+        return [(f"beta={b}", replace(base, beta=b)) for b in (0.001, 0.05, 0.2, 0.4)]
+    if name == "latent":
+        runs = []
+        for total in (16, 128):
+            m = replace(model, latent_c=total // 2, latent_s=total - total // 2)
+            runs.append((f"latent={total}", replace(base, model=m.to_dict())))
+        return runs
+    if name == "labels":
+        return [(f"labels={n or 'all'}", replace(base, labels=n))
+                for n in (100, 600, 1000, 3000, None)]  # fmt: skip
+    if name == "objective":
+        return [(f"objective={o}", replace(base, objective=o)) for o in ("simple", "ccvae")]
+    raise ValueError(f"unknown sweep {name!r}; choose from {SWEEPS}")
+
+
+def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device) -> dict:
+    """Train (or reuse a finished run), then measure the best-validation checkpoint on test."""
+    result_path = out / "result.json"
+    if result_path.exists():
+        return json.loads(result_path.read_text())
+    train(cfg, out, device, resume=True)
+    model, state = load_model(out / "best.pt")
+    images, labels = load_mnist("test", cfg.data_dir)
+    test = evaluate(model, images, labels)
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    result: dict[str, Any] = {
+        "val_accuracy": state["val_accuracy"],
+        "best_epoch": state["epoch"],
+        "test_accuracy": test["accuracy"],
+        "test_reconstruction_bce": test["reconstruction_bce"],
+        "seconds_per_epoch": statistics.mean(r["seconds"] for r in records),
+    }
+    if judge_dir:
+        result.update(generation_quality(model, load_judge(judge_dir), images))
+    make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / "metrics.jsonl")
+    result_path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _mean_std(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    if not values:
+        return "–"
+    mean = statistics.mean(values) * scale
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {statistics.stdev(values) * scale:.{digits}f}"
+
+
+def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
+    """A markdown table: one line per configuration, mean ± std over its seeds."""
+    head = ["run", "seeds", "val acc %", "test acc %", "test error %"]
+    if sweep == "labels":
+        head.append("M2 error % (published)")
+    head += ["judge reads label %", "worst label %", "FID (floor)", "diversity", "s/epoch"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for tag, cfg, results in rows:
+
+        def col(key: str, scale: float = 1.0, digits: int = 2, results=results) -> str:
+            return _mean_std([r[key] for r in results if key in r], scale, digits)
+
+        cells = [tag, str(len(results)), col("val_accuracy", 100), col("test_accuracy", 100),
+                 _mean_std([1 - r["test_accuracy"] for r in results], 100)]  # fmt: skip
+        if sweep == "labels":
+            cells.append(str(M2_PUBLISHED_ERROR.get(cfg.labels or 0, "–")))
+        fid = col("generation_fid", digits=1)
+        if results and "generation_fid_floor" in results[0]:
+            fid += f" ({col('generation_fid_floor', digits=1)})"
+        cells += [
+            col("generation_fidelity", 100, 1),
+            col("generation_fidelity_min", 100, 1),
+            fid,
+            col("generation_diversity", digits=2),
+            col("seconds_per_epoch", digits=0),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
+              judge_dir: str | None, device: torch.device, command: str) -> str:  # fmt: skip
+    rows = []
+    for tag, cfg in sweep_configs(sweep, base):
+        results = []
+        for seed in seeds:
+            run_dir = out / sweep / f"{tag}_seed={seed}"
+            results.append(run_one(replace(cfg, seed=seed), run_dir, judge_dir, device))
+        rows.append((tag, cfg, results))
+    text = (
+        f"# Sweep: {sweep}\n\n"
+        f"Made by `{command}`. Base settings: epochs {base.epochs}, labels {base.labels or 'all'}, "
+        f"β {base.beta}, α {base.alpha}, objective {base.objective}, model {base.model}. "
+        "Test figures are read once, from the checkpoint with the best validation accuracy. "
+        "Generation: 100 samples per label, z_c ~ p(z_c|y), z_s ~ N(0, I), read by the judge "
+        "CNN (models/judge-mnist); FID on its features against as many test digits, with the "
+        "real-vs-real floor in brackets; diversity is the mean pairwise pixel distance within "
+        "a label.\n\n" + table(sweep, rows)
+    )
+    (out / sweep).mkdir(parents=True, exist_ok=True)
+    (out / sweep / "results.md").write_text(text)
+    (out / sweep / "results.json").write_text(json.dumps(
+        {tag: results for tag, _, results in rows}, indent=2) + "\n")  # fmt: skip
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    from training.train import add_model_args, parse_labels, resolve_device
+
+    d = TrainConfig()
+    p = argparse.ArgumentParser(
+        prog="ccvae-experiment",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("sweeps", nargs="+", choices=(*SWEEPS, "all"))
+    p.add_argument("--out", default="results", help="results directory")
+    p.add_argument("--data-dir", default=None, help="MNIST IDX files (default $CCVAE_MNIST_DIR)")
+    p.add_argument("--judge", default="models/judge-mnist", help="judge CNN ('' to skip)")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (label draws)")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--labels", type=parse_labels, default=d.labels)
+    p.add_argument("--beta", type=float, default=d.beta)
+    p.add_argument("--alpha", type=float, default=d.alpha)
+    p.add_argument("--objective", default=d.objective)
+    p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
+    add_model_args(p)
+    args = p.parse_args(argv)
+    model = ModelConfig(latent_c=args.latent_c, latent_s=args.latent_s,
+                        channels=args.channels, hidden=args.hidden)  # fmt: skip
+    base = replace(d, epochs=args.epochs, labels=args.labels, beta=args.beta, alpha=args.alpha,
+                   objective=args.objective, limit=args.limit, data_dir=args.data_dir,
+                   model=model.to_dict())  # fmt: skip
+    seeds = [int(s) for s in args.seeds.split(",")]
+    command = "ccvae-experiment " + " ".join(sys.argv[1:] if argv is None else argv)
+    sweeps = SWEEPS if "all" in args.sweeps else args.sweeps
+    for sweep in sweeps:
+        print(run_sweep(sweep, base, seeds, Path(args.out), args.judge or None,
+                        resolve_device(args.device), command))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

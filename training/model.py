@@ -1,0 +1,124 @@
+"""The CCVAE's networks: encoder q(z|x), decoder p(x|z), classifier q(y|z_c), prior p(z_c|y).
+
+Generative story (single-label form of Joy et al., 2021):
+
+    y   ~ Uniform{0..9}
+    z_c ~ N(loc_y, scale_y)          # p(z_c|y): a label embedding → (loc, scale)
+    z_s ~ N(0, I)                    # p(z_s): style, independent of the label
+    x   ~ Bernoulli(decoder([z_c, z_s]))
+
+Inference: q(z|x) is a diagonal Gaussian from a conv encoder; the label is read off z_c alone by
+a linear classifier q(y|z_c), which is what ties z_c (and only z_c) to the label.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from training.config import ModelConfig
+
+MIN_SCALE = 1e-3  # keeps log-densities finite when a posterior collapses
+
+
+def positive_scale(raw: torch.Tensor) -> torch.Tensor:
+    """Map an unconstrained output to a standard deviation; softplus is gentler than exp."""
+    return F.softplus(raw) + MIN_SCALE
+
+
+class Encoder(nn.Module):
+    """x (B, 1, 28, 28) in [0, 1] → loc, scale (B, Dc + Ds)."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        c = cfg.channels
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c, 4, stride=2, padding=1),  # (B, c, 14, 14)
+            nn.ReLU(),
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1),  # (B, 2c, 7, 7)
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(2 * c * 7 * 7, cfg.hidden),
+            nn.ReLU(),
+        )
+        self.head = nn.Linear(cfg.hidden, 2 * cfg.latent)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        loc, raw = self.head(self.features(x)).chunk(2, dim=-1)  # (B, D) each
+        return loc, positive_scale(raw)
+
+
+class Decoder(nn.Module):
+    """z (B, Dc + Ds) → Bernoulli logits (B, 1, 28, 28)."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        c = cfg.channels
+        self.c = c
+        self.body = nn.Sequential(
+            nn.Linear(cfg.latent, cfg.hidden),
+            nn.ReLU(),
+            nn.Linear(cfg.hidden, 2 * c * 7 * 7),
+            nn.ReLU(),
+        )
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1),  # (B, c, 14, 14)
+            nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.body(z).view(-1, 2 * self.c, 7, 7)
+        return self.deconv(h)
+
+
+class ConditionalPrior(nn.Module):
+    """p(z_c|y): one learned (loc, scale) per label."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(cfg.num_classes, 2 * cfg.latent_c)
+        nn.init.normal_(self.embedding.weight, std=1.0)
+        with torch.no_grad():  # start every scale at softplus(0.54) ≈ 1, like N(0, I)
+            self.embedding.weight[:, cfg.latent_c :] = 0.5413
+
+    def forward(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        loc, raw = self.embedding(y).chunk(2, dim=-1)  # (B, Dc) each
+        return loc, positive_scale(raw)
+
+
+class CCVAE(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.decoder = Decoder(cfg)
+        self.classifier = nn.Linear(cfg.latent_c, cfg.num_classes)
+        self.prior = ConditionalPrior(cfg)
+
+    def split(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """z → (z_c, z_s); the first latent_c columns are z_c."""
+        return z[..., : self.cfg.latent_c], z[..., self.cfg.latent_c :]
+
+    def all_priors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """loc, scale of p(z_c|y) for every label, (K, Dc) each."""
+        labels = torch.arange(self.cfg.num_classes, device=self.classifier.weight.device)
+        return self.prior(labels)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Class probabilities from the posterior mean of z_c, as the service computes them."""
+        loc, _ = self.encoder(x)
+        return self.classifier(self.split(loc)[0]).softmax(-1)
+
+    @torch.no_grad()
+    def generate(
+        self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Images (B, 1, 28, 28) in [0, 1] from z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+        loc, scale = self.prior(y)
+        eps_c = torch.randn(loc.shape, generator=generator, device=loc.device)
+        eps_s = torch.randn((len(y), self.cfg.latent_s), generator=generator, device=loc.device)
+        z = torch.cat([loc + temperature * scale * eps_c, temperature * eps_s], dim=-1)
+        return torch.sigmoid(self.decoder(z))

@@ -1,0 +1,328 @@
+"""`ccvae-train`: semi-supervised training of the CCVAE, with checkpoints, resume and DDP.
+
+Every step draws an unlabelled batch from U and a labelled batch from S (S is oversampled: with
+100 labels each labelled image is seen hundreds of times an epoch, as in ADGM); an epoch is one
+pass over U (over S when every image is labelled). Run under `torchrun --nproc-per-node N` for
+DistributedDataParallel: each process takes a slice of every batch and gradients are averaged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from training.augment import random_affine
+from training.checkpoint import save_checkpoint
+from training.config import ModelConfig
+from training.data import Split, load_mnist, split_indices, to_float
+from training.evaluate import evaluate
+from training.model import CCVAE
+from training.objectives import OBJECTIVES, LossWeights, SemiSupervisedLoss
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs besides the architecture; saved in every checkpoint."""
+
+    epochs: int = 30
+    batch_size: int = 128
+    labelled_batch_size: int = 64
+    lr: float = 1e-3
+    labels: int | None = 100  # None: every non-validation image is labelled
+    validation: int = 5000
+    objective: str = "simple"
+    beta: float = 0.4
+    alpha: float = 50.0
+    augment: bool = False  # random affine jitter of every training digit
+    consistency: float = 0.0  # γ of the pseudo-label term (needs augment)
+    threshold: float = 0.95
+    seed: int = 0
+    limit: int | None = None  # use only the first N training images (smoke runs, CI)
+    data_dir: str | None = None
+    model: dict[str, Any] = field(default_factory=lambda: ModelConfig().to_dict())
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` takes CUDA when present; asking for `cuda` without it is an error, not a fallback."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda asked for, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+class Batches:
+    """Index batches: a fresh permutation each pass, drawn from a seeded generator."""
+
+    def __init__(self, indices: torch.Tensor, batch_size: int, generator: torch.Generator) -> None:
+        self.indices, self.batch_size, self.g = indices, batch_size, generator
+        self._queue = indices[:0]
+
+    def steps_per_pass(self) -> int:
+        return math.ceil(len(self.indices) / self.batch_size)
+
+    def next(self) -> torch.Tensor:
+        """The next batch, starting a new permutation when the current one runs out."""
+        if len(self._queue) < self.batch_size:
+            perm = self.indices[torch.randperm(len(self.indices), generator=self.g)]
+            self._queue = torch.cat([self._queue, perm])
+        batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size :]
+        return batch
+
+
+def train(
+    cfg: TrainConfig,
+    out: Path,
+    device: torch.device,
+    resume: bool = False,
+    stop_after: int | None = None,
+) -> dict:
+    """Train, writing `metrics.jsonl`, `last.pt` and `best.pt` (best validation accuracy).
+
+    `stop_after` ends this invocation after that many epochs in all, as an interruption would;
+    `resume` then continues from `last.pt` exactly as if the run had never stopped.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if world > 1:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+    is_main = rank == 0
+    out.mkdir(parents=True, exist_ok=True)
+
+    images, labels = load_mnist("train", cfg.data_dir)
+    if cfg.limit:
+        images, labels = images[: cfg.limit], labels[: cfg.limit]
+    validation = min(cfg.validation, len(images) // 6)
+    split: Split = split_indices(labels, cfg.labels, validation, seed=cfg.seed)
+
+    torch.manual_seed(cfg.seed)
+    model = CCVAE(ModelConfig.from_dict(cfg.model)).to(device)
+    weights = LossWeights(
+        beta=cfg.beta, alpha=cfg.alpha, consistency=cfg.consistency, threshold=cfg.threshold
+    )
+    objective = SemiSupervisedLoss(model, cfg.objective, weights)
+    step_fn: torch.nn.Module = objective
+    if world > 1:
+        step_fn = DistributedDataParallel(objective)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+
+    g = torch.Generator().manual_seed(cfg.seed + 1)
+    unlabelled = Batches(split.unlabelled, cfg.batch_size, g) if len(split.unlabelled) else None
+    labelled_bs = cfg.labelled_batch_size if unlabelled else cfg.batch_size
+    labelled = Batches(split.labelled, labelled_bs, g)
+    steps = (unlabelled or labelled).steps_per_pass()
+
+    start_epoch, best = 0, -1.0
+    last_path, best_path = out / "last.pt", out / "best.pt"
+    if resume and last_path.exists():
+        state = torch.load(last_path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        g.set_state(state["batch_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        for batches, key in ((labelled, "labelled_queue"), (unlabelled, "unlabelled_queue")):
+            if batches is not None:
+                batches._queue = state[key]
+        start_epoch, best = state["epoch"], state["best_accuracy"]
+    elif is_main and (out / "metrics.jsonl").exists():
+        (out / "metrics.jsonl").unlink()
+
+    def shard(idx: torch.Tensor) -> torch.Tensor:
+        return idx[rank::world]
+
+    progress = _progress(is_main)
+    record: dict[str, Any] = {}
+    for epoch in range(start_epoch, min(cfg.epochs, stop_after or cfg.epochs)):
+        t0 = time.perf_counter()
+        sums: dict[str, float] = {}
+        for _ in progress(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}"):
+            idx_l = shard(labelled.next())
+            x_l, y_l = to_float(images[idx_l]).to(device), labels[idx_l].to(device)
+            x_u = x_u_clean = None
+            if unlabelled is not None:
+                x_u = x_u_clean = to_float(images[shard(unlabelled.next())]).to(device)
+            if cfg.augment:
+                x_l = random_affine(x_l)
+                x_u = random_affine(x_u) if x_u is not None else None
+            loss, terms = step_fn(x_l, y_l, x_u, x_u_clean if cfg.consistency else None)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+        scheduler.step()
+        seconds = time.perf_counter() - t0
+        if not is_main:
+            continue
+        val = evaluate(model, images[split.validation], labels[split.validation])
+        record = {
+            "epoch": epoch + 1,
+            "seconds": round(seconds, 2),
+            "images_per_second": round(steps * (cfg.batch_size + labelled_bs) / seconds, 1),
+            "lr": scheduler.get_last_lr()[0],
+            **{k: v / steps for k, v in sums.items()},
+            "val_accuracy": val["accuracy"],
+            "val_reconstruction_bce": val["reconstruction_bce"],
+        }
+        with open(out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        improved = val["accuracy"] > best
+        best = max(best, val["accuracy"])
+        state = {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "batch_rng": g.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "labelled_queue": labelled._queue,
+            "unlabelled_queue": unlabelled._queue if unlabelled else None,
+            "epoch": epoch + 1,
+            "best_accuracy": best,
+            "val_accuracy": val["accuracy"],
+            "train_config": asdict(cfg),
+        }
+        if improved:
+            save_checkpoint(best_path, state)
+        save_checkpoint(last_path, state)
+        print(
+            f"epoch {epoch + 1}: loss {record['loss']:.2f} val acc {val['accuracy']:.4f} "
+            f"rec {val['reconstruction_bce']:.1f} ({seconds:.1f}s)",
+            flush=True,
+        )
+    if world > 1:
+        dist.destroy_process_group()
+    return record
+
+
+def _progress(enabled: bool):
+    """tqdm when it is wanted (main process, a terminal or a log), else a plain iterator."""
+    if not enabled or os.environ.get("CI"):
+        return lambda it, desc: it
+    from tqdm import tqdm
+
+    return lambda it, desc: tqdm(it, desc=desc, leave=False, mininterval=2.0)
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    d = ModelConfig()
+    p.add_argument("--latent-c", type=int, default=d.latent_c, help="size of z_c (label part)")
+    p.add_argument("--latent-s", type=int, default=d.latent_s, help="size of z_s (style part)")
+    p.add_argument("--channels", type=int, default=d.channels, help="conv channels (first layer)")
+    p.add_argument("--hidden", type=int, default=d.hidden, help="width of the dense layer")
+
+
+def parse_labels(text: str) -> int | None:
+    return None if text == "all" else int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = TrainConfig()
+    p = argparse.ArgumentParser(
+        prog="ccvae-train",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--out", default="runs/ccvae", help="run directory (checkpoints, metrics)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="MNIST IDX files (default $CCVAE_MNIST_DIR, else download through torchvision)",
+    )
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="unlabelled batch")
+    p.add_argument("--labelled-batch-size", type=int, default=d.labelled_batch_size)
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate (cosine decay)")
+    p.add_argument(
+        "--labels",
+        type=parse_labels,
+        default=d.labels,
+        help="label budget, balanced per class, or 'all'",
+    )
+    p.add_argument("--validation", type=int, default=d.validation, help="validation images")
+    p.add_argument("--objective", choices=OBJECTIVES, default=d.objective)
+    p.add_argument("--beta", type=float, default=d.beta, help="weight of the KL terms")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=d.alpha,
+        help="weight of the direct classification term on labelled data",
+    )
+    p.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=d.augment,
+        help="random affine jitter (±12°, ±10%% scale, ±2.5 px) of training digits",
+    )
+    p.add_argument(
+        "--consistency",
+        type=float,
+        default=d.consistency,
+        help="weight γ of the pseudo-label term on unlabelled digits (with --augment)",
+    )
+    p.add_argument(
+        "--threshold", type=float, default=d.threshold, help="confidence τ a pseudo-label needs"
+    )
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        help="stop after this many epochs in all (resume later with --resume)",
+    )
+    add_model_args(p)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    model = ModelConfig(
+        latent_c=args.latent_c, latent_s=args.latent_s, channels=args.channels, hidden=args.hidden
+    )
+    return TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        labelled_batch_size=args.labelled_batch_size,
+        lr=args.lr,
+        labels=args.labels,
+        validation=args.validation,
+        objective=args.objective,
+        beta=args.beta,
+        alpha=args.alpha,
+        augment=args.augment,
+        consistency=args.consistency,
+        threshold=args.threshold,
+        seed=args.seed,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        model=model.to_dict(),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    train(config_from_args(args), Path(args.out), device, args.resume, args.stop_after)
+
+
+if __name__ == "__main__":
+    main()
