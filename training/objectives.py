@@ -78,9 +78,18 @@ def reparameterize(loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class LossWeights:
-    """β weights the KL terms on z, α the direct classification term on labelled data."""
+    """β weights the KL terms on z, α the direct classification term on labelled data.
+
+    A separate β_c > β on the z_c terms makes style information dearer in z_c than in z_s, so
+    z_c keeps only what the label explains and samples of p(z_c|y) stay inside their class.
+    """
+
+    @property
+    def kl_c(self) -> float:
+        return self.beta if self.beta_c is None else self.beta_c
 
     beta: float = 0.4
+    beta_c: float | None = None  # β on the z_c terms alone; None: the same β as z_s
     alpha: float = 50.0
     samples_qyx: int = 16  # K, the z_c samples that estimate q(y|x) in the `ccvae` objective
     consistency: float = 0.0  # γ, weight of the pseudo-label term on unlabelled data
@@ -124,10 +133,10 @@ class SemiSupervisedLoss(nn.Module):
         prior_loc, prior_scale = self.model.prior(y)
         kl_c = gaussian_kl(e["loc_c"], e["scale_c"], prior_loc, prior_scale)  # (B,)
         log_qy_zc = e["logits"].log_softmax(-1).gather(1, y[:, None]).squeeze(1)  # (B,)
-        beta, alpha = self.w.beta, self.w.alpha
+        beta, beta_c, alpha = self.w.beta, self.w.kl_c, self.w.alpha
         if self.objective == "simple":
             ce = -log_qy_zc
-            loss = -e["log_px"] + beta * (e["kl_s"] + kl_c) + alpha * ce
+            loss = -e["log_px"] + beta * e["kl_s"] + beta_c * kl_c + alpha * ce
         else:
             k = self.w.samples_qyx
             z_ck = reparameterize(e["loc_c"].expand(k, -1, -1), e["scale_c"].expand(k, -1, -1))
@@ -137,7 +146,9 @@ class SemiSupervisedLoss(nn.Module):
             weight = (log_qy_zc - log_qy_x).exp().detach()
             log_py = -math.log(self.model.cfg.num_classes)
             elbo = (
-                weight * (e["log_px"] - beta * (e["kl_s"] + kl_c) - log_qy_zc) + log_qy_x + log_py
+                weight * (e["log_px"] - beta * e["kl_s"] - beta_c * kl_c - log_qy_zc)
+                + log_qy_x
+                + log_py
             )
             ce = -log_qy_x
             loss = -elbo + alpha * ce
@@ -173,7 +184,7 @@ class SemiSupervisedLoss(nn.Module):
             y_term = entropy
         else:  # KL(q(y) ‖ uniform) = log C − H(q)
             y_term = math.log(self.model.cfg.num_classes) - entropy
-        loss = -e["log_px"] + self.w.beta * (e["kl_s"] + kl_c) + y_term
+        loss = -e["log_px"] + self.w.beta * e["kl_s"] + self.w.kl_c * kl_c + y_term
         terms = {"rec_u": -e["log_px"], "kl_s_u": e["kl_s"], "kl_c_u": kl_c, "entropy": entropy}
         if x_clean is not None and self.w.consistency > 0:
             pseudo, mask = self.pseudo_label(x_clean, e["logits"])

@@ -42,6 +42,7 @@ class TrainConfig:
     validation: int = 5000
     objective: str = "simple"
     beta: float = 0.4
+    beta_c: float | None = None  # β of the z_c terms; None: β
     alpha: float = 50.0
     augment: bool = False  # random affine jitter of every training digit
     consistency: float = 0.0  # γ of the pseudo-label term (needs augment)
@@ -111,7 +112,11 @@ def train(
     torch.manual_seed(cfg.seed)
     model = CCVAE(ModelConfig.from_dict(cfg.model)).to(device)
     weights = LossWeights(
-        beta=cfg.beta, alpha=cfg.alpha, consistency=cfg.consistency, threshold=cfg.threshold
+        beta=cfg.beta,
+        beta_c=cfg.beta_c,
+        alpha=cfg.alpha,
+        consistency=cfg.consistency,
+        threshold=cfg.threshold,
     )
     objective = SemiSupervisedLoss(model, cfg.objective, weights)
     step_fn: torch.nn.Module = objective
@@ -257,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--objective", choices=OBJECTIVES, default=d.objective)
     p.add_argument("--beta", type=float, default=d.beta, help="weight of the KL terms")
     p.add_argument(
+        "--beta-c",
+        type=float,
+        default=d.beta_c,
+        help="weight of the z_c KL terms alone (default: --beta)",
+    )
+    p.add_argument(
         "--alpha",
         type=float,
         default=d.alpha,
@@ -305,6 +316,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         validation=args.validation,
         objective=args.objective,
         beta=args.beta,
+        beta_c=args.beta_c,
         alpha=args.alpha,
         augment=args.augment,
         consistency=args.consistency,

@@ -1,0 +1,1 @@
+"""REST inference service for the CCVAE exported to ONNX under models/<name>/."""

@@ -1,0 +1,74 @@
+"""The FastAPI application: `create_app(settings)` wires settings, model, routes and errors.
+
+Nothing is loaded at import: the lifespan reads the manifest, verifies the checksums, creates
+and warms up the sessions, and starts the micro-batchers; a bad model stops the start with a
+ModelError saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from service import imaging
+from service.dataplane import DataPlane
+from service.errors import ServiceError, handle_error
+from service.manifest import load_manifest
+from service.metrics import Metrics
+from service.middleware import BodyLimit, RequestMetrics
+from service.routers import classify, generate, ops, transform
+from service.runtime import Runtime
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+A characteristic-capturing VAE on MNIST. Its latent z = [z_c, z_s] splits the label
+characteristics z_c (read by a classifier, modelled by the prior p(z_c|y)) from the style z_s.
+Upload digits as PNG or JPEG (any size; dark-on-light drawings are inverted) to classify, encode,
+reconstruct or redraw them as another digit; sample and interpolate from the prior.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the model is loaded when its lifespan starts."""
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        imaging.configure_pillow(settings.max_image_pixels)
+        manifest = load_manifest(settings.model_dir)
+        runtime = await asyncio.to_thread(Runtime.load, manifest, settings.device, settings.threads)
+        plane = DataPlane(runtime, settings, metrics)
+        plane.start()
+        app.state.plane = plane
+        log.info("ready: %s on %s", settings.model_dir, runtime.provider)
+        try:
+            yield
+        finally:
+            app.state.plane = None
+            await plane.stop()
+
+    app = FastAPI(
+        title="CCVAE MNIST",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.plane = None
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost, so it counts 413s too
+    for error in (ServiceError, RequestValidationError, HTTPException, Exception):
+        app.add_exception_handler(error, handle_error)
+    for router in (classify.router, generate.router, transform.router, ops.router):
+        app.include_router(router)
+    return app

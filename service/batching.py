@@ -1,0 +1,134 @@
+"""Micro-batching: concurrent requests' arrays merged into one model call and split back.
+
+Each caller puts (array, future) on a queue and awaits the future. One worker task takes the
+first waiting item, collects more until the batch is full or `max_wait` has passed, runs the
+model once in a thread, and resolves every future with its own rows, or fails them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Item = tuple[np.ndarray, asyncio.Future[T]]
+
+
+def merge(inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """Stack the callers' arrays along the batch axis, remembering how many rows each gave."""
+    return np.concatenate(inputs, axis=0), [len(x) for x in inputs]
+
+
+def split(outputs: Sequence[np.ndarray], sizes: Sequence[int]) -> list[tuple[np.ndarray, ...]]:
+    """Cut each batched output back into the callers' row counts, in order."""
+    bounds = np.cumsum([0, *sizes])
+    assert all(len(out) == bounds[-1] for out in outputs), "model changed the batch size"
+    return [tuple(out[a:b] for out in outputs) for a, b in itertools.pairwise(bounds)]
+
+
+class MicroBatcher(Generic[T]):
+    """Batch `fn(array) -> tuple of arrays` over concurrent callers of `submit`.
+
+    `wrap` turns a caller's slice of the outputs into what `submit` returns.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[np.ndarray], Sequence[np.ndarray]],
+        wrap: Callable[[tuple[np.ndarray, ...]], T],
+        *,
+        max_batch: int,
+        max_wait_s: float,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        self.fn, self.wrap = fn, wrap
+        self.max_batch, self.max_wait_s = max_batch, max_wait_s
+        self.on_batch = on_batch
+        self._queue: asyncio.Queue[Item[T]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._carry: Item[T] | None = None
+        self._taken: list[Item[T]] = []  # off the queue, not yet answered
+
+    def start(self) -> None:
+        """Create the queue and the worker inside the running event loop."""
+        self._queue = asyncio.Queue()
+        self._worker = asyncio.get_running_loop().create_task(self._run(), name="micro-batcher")
+
+    async def stop(self) -> None:
+        """Stop the worker and fail whatever still waits, so no caller hangs."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        pending = [*self._taken, *([self._carry] if self._carry else [])]
+        while self._queue is not None and not self._queue.empty():
+            pending.append(self._queue.get_nowait())
+        self._carry, self._taken = None, []
+        _fail([future for _, future in pending], RuntimeError("micro-batcher stopped"))
+
+    async def submit(self, x: np.ndarray) -> T:
+        """Queue a caller's rows and wait for its share of the batched result."""
+        if self._queue is None or self._worker is None or self._worker.done():
+            raise RuntimeError("micro-batcher is not running")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put((x, future))
+        return await future
+
+    async def _collect(self) -> list[Item[T]]:
+        assert self._queue is not None
+        first = self._carry or await self._queue.get()
+        self._carry = None
+        items, rows = [first], len(first[0])
+        self._taken = items
+        deadline = asyncio.get_running_loop().time() + self.max_wait_s
+        while rows < self.max_batch:
+            timeout = deadline - asyncio.get_running_loop().time()
+            try:
+                item = (
+                    self._queue.get_nowait()
+                    if timeout <= 0
+                    else await asyncio.wait_for(self._queue.get(), timeout)
+                )
+            except (asyncio.QueueEmpty, asyncio.TimeoutError):
+                break
+            if rows + len(item[0]) > self.max_batch:
+                self._carry = item  # starts the next batch rather than overfill this one
+                break
+            items.append(item)
+            rows += len(item[0])
+        return items
+
+    async def _run(self) -> None:
+        while True:
+            items = await self._collect()
+            futures = [future for _, future in items]
+            try:
+                batch, sizes = merge([x for x, _ in items])
+                outputs = await asyncio.to_thread(self.fn, batch)
+                results = [self.wrap(part) for part in split(outputs, sizes)]
+            except Exception as e:
+                log.warning("batch of %d rows failed: %s", sum(len(x) for x, _ in items), e)
+                _fail(futures, e)
+                self._taken = []
+                continue
+            if self.on_batch is not None:
+                self.on_batch(len(batch))
+            for future, result in zip(futures, results, strict=True):
+                if not future.done():  # the caller may have gone away
+                    future.set_result(result)
+            self._taken = []
+
+
+def _fail(futures: Sequence[asyncio.Future[T]], error: BaseException) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(error)

@@ -1,0 +1,77 @@
+"""`ccvae-serve`: run the service under uvicorn, settings from flags over CCVAE_* variables."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from service.app import create_app
+from service.manifest import ModelError, load_manifest
+from service.settings import Settings
+
+FLAGS: dict[str, tuple[type, str]] = {
+    "model_dir": (Path, "model directory with manifest.json"),
+    "device": (str, "execution provider (auto: CUDA when present)"),
+    "threads": (int, "intra-op threads per session (0: all cores)"),
+    "max_upload_bytes": (int, "largest request body in bytes"),
+    "max_image_pixels": (int, "largest image in pixels"),
+    "max_samples": (int, "largest n of /generate"),
+    "max_steps": (int, "largest steps of /interpolate"),
+    "max_batch": (int, "most images per merged model call"),
+    "max_wait_ms": (float, "longest wait for a batch to fill, in ms"),
+}
+"""Settings fields exposed as flags; a flag left out keeps the environment's value or default."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccvae-serve",
+        description="Serve the exported CCVAE over HTTP. Each setting also reads CCVAE_<NAME>.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind")
+    parser.add_argument("--log-level", default="info", help="uvicorn and service log level")
+    defaults = Settings.model_fields
+    for name, (kind, text) in FLAGS.items():
+        default = defaults[name].get_default(call_default_factory=True)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=kind,
+            choices=("cpu", "cuda", "auto") if name == "device" else None,
+            default=argparse.SUPPRESS,
+            help=f"{text} (default: ${'CCVAE_' + name.upper()} or {default})",
+        )
+    parser.add_argument(
+        "--batching",
+        action=argparse.BooleanOptionalAction,
+        default=argparse.SUPPRESS,
+        help="merge concurrent requests into one model call (default: $CCVAE_BATCHING or on)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse flags, check the model can be served, and run uvicorn until interrupted."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides: dict[str, Any] = {
+        name: getattr(args, name) for name in [*FLAGS, "batching"] if hasattr(args, name)
+    }
+    try:
+        settings = Settings(**overrides)
+        load_manifest(settings.model_dir)  # fail here with a clear message, not in a traceback
+    except (ValidationError, ModelError) as e:
+        parser.error(str(e))
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""What the endpoints ask of the model, on request-sized inputs; routes call this and no lower.
+
+Images from uploads go through the encoder micro-batcher, latents through the decoder one (when
+batching is on); the latent arithmetic of generation and interpolation is small pure functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from service import imaging
+from service.batching import MicroBatcher
+from service.errors import ServiceError
+from service.metrics import Metrics
+from service.runtime import Encoding, Runtime
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded images with the latent codes they came from."""
+
+    images: np.ndarray  # (N, 1, H, W)
+    z: np.ndarray  # (N, Dc + Ds)
+
+
+def sample_latents(
+    loc: np.ndarray, scale: np.ndarray, style: int, n: int, temperature: float, seed: int
+) -> np.ndarray:
+    """z = [loc + T·scale·eps_c, T·eps_s] with eps ~ N(0, I): n draws from p(z_c|y) p(z_s)."""
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((n, loc.shape[-1] + style))  # (n, Dc + Ds)
+    z_c = loc + temperature * scale * eps[:, : loc.shape[-1]]
+    z_s = temperature * eps[:, loc.shape[-1] :]
+    return np.concatenate([z_c, z_s], axis=1).astype(np.float32)
+
+
+def lerp(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` points from start to end inclusive, evenly spaced: (D,), (D,) -> (steps, D)."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    points: np.ndarray = ((1.0 - t) * start + t * end).astype(np.float32)
+    return points
+
+
+class DataPlane:
+    """The model's operations as the endpoints need them, batched across requests when asked."""
+
+    def __init__(self, runtime: Runtime, settings: Settings, metrics: Metrics) -> None:
+        self.runtime, self.settings = runtime, settings
+        self.manifest = runtime.manifest
+        self.dc = self.manifest.latent.c
+        labels = np.arange(len(self.manifest.classes))
+        self.prior_loc, self.prior_scale = runtime.prior(labels)  # (K, Dc) each, fixed
+        self._encoder: MicroBatcher[Encoding] | None = None
+        self._decoder: MicroBatcher[np.ndarray] | None = None
+        if settings.batching:
+            wait = settings.max_wait_ms / 1000.0
+            self._encoder = MicroBatcher(
+                lambda x: _fields(runtime.encode_and_classify(x)),
+                lambda parts: Encoding(*parts),
+                max_batch=settings.max_batch,
+                max_wait_s=wait,
+                on_batch=lambda n: metrics.observe_batch("encoder", n),
+            )
+            self._decoder = MicroBatcher(
+                lambda z: (runtime.decode(z),),
+                lambda parts: parts[0],
+                max_batch=settings.max_batch,
+                max_wait_s=wait,
+                on_batch=lambda n: metrics.observe_batch("decoder", n),
+            )
+
+    def start(self) -> None:
+        """Start the batchers' workers in the running loop."""
+        for batcher in (self._encoder, self._decoder):
+            if batcher is not None:
+                batcher.start()
+
+    async def stop(self) -> None:
+        """Stop the batchers, failing whatever still waits."""
+        for batcher in (self._encoder, self._decoder):
+            if batcher is not None:
+                await batcher.stop()
+
+    async def read_images(
+        self, uploads: Sequence[tuple[str, bytes]], invert: imaging.Invert, fit: bool = True
+    ) -> np.ndarray:
+        """(name, bytes) uploads -> (N, 1, H, W) model inputs, decoded off the event loop."""
+        shape, limit = self.manifest.image.shape, self.settings.max_image_pixels
+
+        def prepare(name: str, data: bytes) -> np.ndarray:
+            try:
+                return imaging.prepare(data, shape, invert, limit, fit)
+            except ServiceError as e:
+                e.message = f"{name!r}: {e.message}" if len(uploads) > 1 else e.message
+                raise
+
+        return await asyncio.to_thread(lambda: np.stack([prepare(*u) for u in uploads]))
+
+    async def encode(self, images: np.ndarray) -> Encoding:
+        """Posterior and class probabilities of a batch of model inputs."""
+        if self._encoder is not None:
+            return await self._encoder.submit(images)
+        return await asyncio.to_thread(self.runtime.encode_and_classify, images)
+
+    async def decode(self, z: np.ndarray) -> Decoded:
+        """Images of a batch of latent codes."""
+        if self._decoder is not None:
+            return Decoded(await self._decoder.submit(z), z)
+        return Decoded(await asyncio.to_thread(self.runtime.decode, z), z)
+
+    async def generate(self, label: int, n: int, temperature: float, seed: int) -> Decoded:
+        """n samples of one label from the prior, reproducible by seed."""
+        z = sample_latents(
+            self.prior_loc[label],
+            self.prior_scale[label],
+            self.manifest.latent.s,
+            n,
+            temperature,
+            seed,
+        )
+        return await self.decode(z)
+
+    async def interpolate_labels(
+        self, start: int, end: int, steps: int, temperature: float, seed: int
+    ) -> Decoded:
+        """z_c along the line between two labels' prior means, one seeded style z_s held fixed."""
+        style = sample_latents(
+            self.prior_loc[start],
+            self.prior_scale[start],
+            self.manifest.latent.s,
+            1,
+            temperature,
+            seed,
+        )[0, self.dc :]
+        z_c = lerp(self.prior_loc[start], self.prior_loc[end], steps)
+        z = np.concatenate([z_c, np.broadcast_to(style, (steps, style.shape[0]))], axis=1)
+        return await self.decode(z.astype(np.float32))
+
+    async def interpolate_images(self, images: np.ndarray, steps: int) -> Decoded:
+        """The whole z along the line between two images' posterior means."""
+        encoding = await self.encode(images)
+        return await self.decode(lerp(encoding.loc[0], encoding.loc[1], steps))
+
+    async def reconstruct(self, images: np.ndarray) -> Decoded:
+        """Decode each image's posterior mean."""
+        encoding = await self.encode(images)
+        return await self.decode(encoding.loc)
+
+    async def intervene(self, images: np.ndarray, label: int) -> Decoded:
+        """Keep each image's style z_s, set z_c to the target label's prior mean, and decode."""
+        encoding = await self.encode(images)
+        z = encoding.loc.copy()
+        z[:, : self.dc] = self.prior_loc[label]
+        return await self.decode(z)
+
+
+def _fields(encoding: Encoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return encoding.loc, encoding.scale, encoding.probabilities

@@ -1,0 +1,96 @@
+"""The service's error hierarchy and the one handler that turns every error into JSON.
+
+Every failure a client can cause maps to a 4xx with `{"error": {"type": ..., "message": ...}}`,
+whose message names the offending value; nothing a request sends may end in a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A request the service refuses, with the HTTP status and error type it is reported as."""
+
+    status_code: ClassVar[int] = 400
+    type: ClassVar[str] = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidImage(ServiceError):
+    """The upload is not a decodable PNG/JPEG, is truncated, or shows nothing."""
+
+    type = "invalid_image"
+
+
+class PayloadTooLarge(ServiceError):
+    """Too many bytes, too many pixels (decompression bomb) or too many files."""
+
+    status_code = 413
+    type = "payload_too_large"
+
+
+class UnsupportedMediaType(ServiceError):
+    """The request body has a content type the endpoint does not read."""
+
+    status_code = 415
+    type = "unsupported_media_type"
+
+
+class InvalidParameter(ServiceError):
+    """A parameter is outside what the model or the settings allow (label, n, steps, ...)."""
+
+    status_code = 422
+    type = "invalid_parameter"
+
+
+class NotReady(ServiceError):
+    """The model is not loaded (starting or shutting down)."""
+
+    status_code = 503
+    type = "not_ready"
+
+
+def error_response(status_code: int, type_: str, message: str) -> JSONResponse:
+    """Write the one error body every failure of the service uses."""
+    return JSONResponse({"error": {"type": type_, "message": message}}, status_code=status_code)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    if error.get("type") == "json_invalid":
+        detail = error.get("ctx", {}).get("error", "")
+        return f"malformed JSON body: {detail}".rstrip(": ")
+    message = f"{where}: {error.get('msg', 'invalid')}"
+    if "input" in error and error["input"] is not None and error.get("type") != "missing":
+        value = error["input"]
+        shown = repr(value if not isinstance(value, bytes) else value[:40])
+        message += f" (got {shown[:80]})"
+    return message
+
+
+async def handle_error(request: Request, exc: Exception) -> JSONResponse:
+    """Turn any exception into the service's JSON error body with the right status."""
+    if isinstance(exc, ServiceError):
+        return error_response(exc.status_code, exc.type, exc.message)
+    if isinstance(exc, RequestValidationError):
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return error_response(400, "malformed_json", _describe(dict(exc.errors()[0])))
+        messages = "; ".join(_describe(dict(e)) for e in exc.errors())
+        return error_response(422, "invalid_request", messages or "invalid request")
+    if isinstance(exc, HTTPException):
+        type_ = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        return error_response(exc.status_code, type_, str(exc.detail))
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal", f"internal error: {type(exc).__name__}")

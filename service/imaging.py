@@ -1,0 +1,184 @@
+"""Uploaded pictures in, the model's 28x28 grey images out, and model images back to PNG.
+
+A digit arrives in any size, mode and polarity; the model was trained on MNIST, whose digits are
+white on black, cropped to their ink, scaled so the longer side is 20 of 28 pixels (aspect kept),
+and placed so their centre of mass is the centre of the field. `prepare` does exactly that.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from typing import Literal
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from service.errors import InvalidImage, PayloadTooLarge
+
+Invert = Literal["auto", "true", "false"]
+FORMATS = ("PNG", "JPEG")
+BOX_FRACTION = 20 / 28
+"""MNIST's digit box relative to its field."""
+MIN_CONTRAST = 0.1
+"""Ink must differ this much (of full scale) from the background to count as a digit."""
+JPEG_FLOOR = 0.1
+"""Ink below this is taken for JPEG ringing, not strokes (PNG is lossless: any ink counts)."""
+EXTENT = 0.05
+"""Ink this faint stays in the image but does not widen the digit's box (decoders' halos)."""
+
+
+def configure_pillow(max_pixels: int) -> None:
+    """Make Pillow refuse images over `max_pixels`, its bomb warning included."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    # NOTE: Pillow only warns between 1x and 2x the limit; a warning must refuse the image too.
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+def decode(data: bytes, max_pixels: int) -> np.ndarray:
+    """PNG/JPEG bytes -> grey float image (H, W) in [0, 1], transparency flattened."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise PayloadTooLarge(
+                    f"image of {width}x{height} = {width * height} pixels exceeds the limit "
+                    f"of {max_pixels} pixels"
+                )
+            image.load()
+            grey, alpha = _grey_and_alpha(ImageOps.exif_transpose(image))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise PayloadTooLarge(f"image refused as a decompression bomb: {e}") from e
+    except UnidentifiedImageError as e:
+        raise InvalidImage(
+            f"not a PNG or JPEG image ({len(data)} bytes starting {data[:8]!r})"
+        ) from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise InvalidImage(f"image cannot be decoded (truncated or corrupt): {e}") from e
+    return grey if alpha is None else _flatten(grey, alpha)
+
+
+def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    alpha = None
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = np.asarray(image.getchannel("A"), np.float64) / 255.0
+        if alpha.min() == 1.0:
+            alpha = None
+        image = image.convert("RGB")
+    if image.mode.startswith("I"):  # 16-bit (I;16*) or 32-bit integer grey
+        values = np.asarray(image, np.float64)
+        return values / (255.0 if values.max() <= 255 else 65535.0), alpha
+    if image.mode == "F":
+        values = np.asarray(image, np.float64)
+        return values / (255.0 if values.max() > 1.0 else 1.0), alpha
+    return np.asarray(image.convert("L"), np.float64) / 255.0, alpha
+
+
+def _flatten(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Composite over the background that contrasts with the opaque strokes."""
+    opaque = alpha.sum()
+    ink = (grey * alpha).sum() / opaque if opaque > 0 else 0.0
+    background = 1.0 if ink < 0.5 else 0.0
+    flat: np.ndarray = grey * alpha + background * (1.0 - alpha)
+    return flat
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
+
+
+def needs_inversion(grey: np.ndarray, invert: Invert) -> bool:
+    """Whether the drawing is dark on light; `auto` reads the background off the border."""
+    if invert != "auto":
+        return invert == "true"
+    return bool(np.median(_border(grey)) > 0.5)
+
+
+def to_field(grey: np.ndarray, height: int, width: int, floor: float = 0.0) -> np.ndarray:
+    """White-on-black (H, W) -> (height, width) the MNIST way: crop, scale to box, centre mass."""
+    background = float(np.median(_border(grey)))
+    peak = float(grey.max())
+    if peak - background < MIN_CONTRAST:
+        raise InvalidImage(
+            f"no digit found: the image is blank (ink {peak:.3f} vs background {background:.3f})"
+        )
+    ink = np.clip((grey - background) / (peak - background), 0.0, 1.0)
+    deviation = np.median(np.abs(_border(ink) - np.median(_border(ink))))
+    ink[ink <= max(floor, 3 * 1.4826 * deviation)] = 0.0  # noise; clean images keep all ink
+    strong = ink > EXTENT
+    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    box = max(1, round(BOX_FRACTION * min(height, width)))
+    scale = box / max(ink.shape)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    if size != (ink.shape[1], ink.shape[0]):
+        resized = Image.fromarray(ink.astype(np.float32)).resize(size, Image.Resampling.LANCZOS)
+        ink = np.clip(np.asarray(resized, np.float64), 0.0, 1.0)
+
+    mass = ink.sum()
+    ys, xs = np.indices(ink.shape)
+    cy, cx = (ys * ink).sum() / mass, (xs * ink).sum() / mass
+    top = int(np.clip(round(height / 2 - cy), 0, height - ink.shape[0]))
+    left = int(np.clip(round(width / 2 - cx), 0, width - ink.shape[1]))
+    field = np.zeros((height, width), np.float32)
+    field[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
+    return field
+
+
+def prepare(
+    data: bytes, shape: tuple[int, int, int], invert: Invert, max_pixels: int, fit: bool = True
+) -> np.ndarray:
+    """Upload bytes -> one model input (1, H, W) float32, white digit on black.
+
+    With `fit` off the picture is taken as already normalised (MNIST itself, or the service's
+    own outputs) and must have the model's size.
+    """
+    grey = decode(data, max_pixels)
+    if needs_inversion(grey, invert):
+        grey = 1.0 - grey
+    if not fit:
+        if grey.shape != shape[1:]:
+            raise InvalidImage(
+                f"image is {grey.shape[1]}x{grey.shape[0]} but fit=false needs the model's "
+                f"{shape[2]}x{shape[1]}"
+            )
+        return grey[None].astype(np.float32)
+    floor = JPEG_FLOOR if data.startswith(b"\xff\xd8") else 0.0
+    return to_field(grey, shape[1], shape[2], floor)[None]
+
+
+def to_png(image: np.ndarray) -> bytes:
+    """A (H, W) or (1, H, W) float image in [0, 1] as 8-bit grey PNG bytes."""
+    pixels = np.round(np.clip(np.squeeze(image), 0.0, 1.0) * 255.0).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def tile(images: np.ndarray, columns: int, pad: int = 2, pad_value: float = 0.5) -> np.ndarray:
+    """Lay (N, 1, H, W) images row-major on a grid with `pad` pixels of `pad_value` between."""
+    n, _, h, w = images.shape
+    rows = math.ceil(n / columns)
+    canvas = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad), pad_value, np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        canvas[top : top + h, left : left + w] = image[0]
+    return canvas
+
+
+def grid(images: np.ndarray) -> np.ndarray:
+    """A square-ish grid of samples (one image alone stays unpadded)."""
+    if len(images) == 1:
+        single: np.ndarray = images[0, 0]
+        return single
+    return tile(images, columns=math.ceil(math.sqrt(len(images))))
+
+
+def strip(images: np.ndarray) -> np.ndarray:
+    """One row of frames, left to right."""
+    return tile(images, columns=len(images))

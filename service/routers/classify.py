@@ -1,0 +1,65 @@
+"""Reading images: /classify and /encode."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, UploadFile
+
+from service import schemas
+from service.routers.params import (
+    FitQuery,
+    InvertQuery,
+    PlaneDep,
+    SettingsDep,
+    read_uploads,
+    require_multipart,
+)
+from service.runtime import Encoding
+
+router = APIRouter(tags=["read"], dependencies=[Depends(require_multipart)])
+
+
+def _predictions(encoding: Encoding, classes: tuple[str, ...]) -> list[schemas.Prediction]:
+    labels = encoding.probabilities.argmax(axis=1)
+    return [
+        schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist())
+        for k, p in zip(labels, encoding.probabilities, strict=True)
+    ]
+
+
+@router.post("/classify", responses=schemas.ERRORS)
+async def classify(
+    plane: PlaneDep,
+    settings: SettingsDep,
+    file: Annotated[
+        list[UploadFile], File(description="PNG or JPEG; repeat the field for several images.")
+    ],
+    invert: InvertQuery = "auto",
+    fit: FitQuery = True,
+) -> schemas.Prediction | list[schemas.Prediction]:
+    """Classify one image, or a list of images when the field `file` is repeated."""
+    uploads = await read_uploads(file, settings)
+    images = await plane.read_images(uploads, invert, fit)
+    predictions = _predictions(await plane.encode(images), plane.manifest.classes)
+    return predictions[0] if len(predictions) == 1 else predictions
+
+
+@router.post("/encode", responses=schemas.ERRORS)
+async def encode(
+    plane: PlaneDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="PNG or JPEG of one digit.")],
+    invert: InvertQuery = "auto",
+    fit: FitQuery = True,
+) -> schemas.Encoding:
+    """Posterior q(z|x) of one image, split into z_c and z_s, with its classification."""
+    images = await plane.read_images(await read_uploads([file], settings), invert, fit)
+    encoding = await plane.encode(images)
+    dc = plane.manifest.latent.c
+    loc, scale = encoding.loc[0], encoding.scale[0]
+    return schemas.Encoding(
+        z_c=schemas.Gaussian(loc=loc[:dc].tolist(), scale=scale[:dc].tolist()),
+        z_s=schemas.Gaussian(loc=loc[dc:].tolist(), scale=scale[dc:].tolist()),
+        prediction=_predictions(encoding, plane.manifest.classes)[0],
+    )

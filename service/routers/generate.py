@@ -1,0 +1,114 @@
+"""Drawing from the model: /generate and /interpolate."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
+from starlette.responses import Response
+
+from service import imaging, schemas
+from service.errors import InvalidParameter
+from service.routers.params import (
+    IMAGE_RESPONSES,
+    FitQuery,
+    FormatQuery,
+    InvertQuery,
+    PlaneDep,
+    SeedQuery,
+    SettingsDep,
+    TemperatureQuery,
+    check_range,
+    image_response,
+    read_uploads,
+    require_json_or_empty,
+    resolve_label,
+)
+
+router = APIRouter(tags=["generate"])
+
+LabelQuery = Annotated[
+    str | None, Query(description="Class name from the manifest (or its index).", examples=["7"])
+]
+
+
+@router.post(
+    "/generate",
+    response_model=None,
+    responses=IMAGE_RESPONSES,
+    dependencies=[Depends(require_json_or_empty)],
+)
+async def generate(
+    request: Request,
+    plane: PlaneDep,
+    settings: SettingsDep,
+    label: LabelQuery = None,
+    n: Annotated[int, Query(ge=1, description="Number of samples.")] = 1,
+    seed: SeedQuery = None,
+    temperature: TemperatureQuery = 1.0,
+    fmt: FormatQuery = "png",
+    body: Annotated[
+        schemas.GenerateRequest | None,
+        Body(description="The same parameters as JSON, instead of the query string."),
+    ] = None,
+) -> Response:
+    """Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps."""
+    if body is not None:
+        if request.query_params:
+            raise InvalidParameter(
+                "give the parameters in the query string or in a JSON body, not both "
+                f"(query has {sorted(request.query_params)})"
+            )
+        label, n, seed = str(body.label), body.n, body.seed
+        temperature, fmt = body.temperature, body.format
+    if label is None:
+        raise InvalidParameter("label is required: POST /generate?label=7 or a JSON body")
+    index = resolve_label("label", label, plane.manifest.classes)
+    check_range("n", n, 1, settings.max_samples, "MAX_SAMPLES")
+    seed = secrets.randbits(63) if seed is None else seed
+    decoded = await plane.generate(index, n, temperature, seed)
+    return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c, seed)
+
+
+@router.post("/interpolate", response_model=None, responses=IMAGE_RESPONSES)
+async def interpolate(
+    plane: PlaneDep,
+    settings: SettingsDep,
+    start_label: LabelQuery = None,
+    end_label: LabelQuery = None,
+    start_image: Annotated[UploadFile | None, File(description="First image (PNG/JPEG).")] = None,
+    end_image: Annotated[UploadFile | None, File(description="Last image (PNG/JPEG).")] = None,
+    steps: Annotated[int, Query(ge=2, description="Frames, both ends included.")] = 8,
+    seed: SeedQuery = None,
+    temperature: TemperatureQuery = 1.0,
+    invert: InvertQuery = "auto",
+    fit: FitQuery = True,
+    fmt: FormatQuery = "png",
+) -> Response:
+    """Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
+    or between two uploaded images (posterior mean to posterior mean)."""
+    check_range("steps", steps, 2, settings.max_steps, "MAX_STEPS")
+    labels, uploads = (start_label, end_label), (start_image, end_image)
+    dc = plane.manifest.latent.c
+    if any(u is not None for u in uploads) and all(lb is None for lb in labels):
+        if start_image is None or end_image is None:
+            raise InvalidParameter("image interpolation needs both start_image and end_image")
+        images = await plane.read_images(
+            await read_uploads([start_image, end_image], settings), invert, fit
+        )
+        decoded = await plane.interpolate_images(images, steps)
+        return image_response(decoded, fmt, imaging.strip, dc)
+    if start_label is None or end_label is None or any(u is not None for u in uploads):
+        raise InvalidParameter(
+            "interpolate between two labels (start_label and end_label) or two images "
+            "(start_image and end_image), not a mix; got "
+            f"start_label={start_label!r}, end_label={end_label!r}, "
+            f"images={[u.filename for u in uploads if u is not None]}"
+        )
+    classes = plane.manifest.classes
+    start = resolve_label("start_label", start_label, classes)
+    end = resolve_label("end_label", end_label, classes)
+    seed = secrets.randbits(63) if seed is None else seed
+    decoded = await plane.interpolate_labels(start, end, steps, temperature, seed)
+    return image_response(decoded, fmt, imaging.strip, dc, seed)

@@ -1,0 +1,53 @@
+"""Operating the service: health, model facts and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from service import schemas
+from service.routers.params import PlaneDep, SettingsDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health/live")
+async def live() -> schemas.Health:
+    """The process is up (it may still be loading the model)."""
+    return schemas.Health(status="live")
+
+
+@router.get("/health/ready", responses={503: {"model": schemas.Error}})
+async def ready(plane: PlaneDep) -> schemas.Health:
+    """The model is loaded and warmed up; 503 otherwise."""
+    return schemas.Health(status="ready")
+
+
+@router.get("/model", responses={503: {"model": schemas.Error}})
+async def model(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInfo:
+    """The served model: classes, image and latent sizes, metrics, versions and provider."""
+    m = plane.manifest
+    return schemas.ModelInfo(
+        name=m.name,
+        version=m.version,
+        classes=list(m.classes),
+        image=m.image.model_dump(mode="json"),
+        latent=m.latent.model_dump(),
+        metrics=m.metrics,
+        versions=m.versions,
+        training=m.training,
+        provider=plane.runtime.provider,
+        device=settings.device,
+        batching=settings.batching,
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"example": "ccvae_requests_total{...} 3"}}}},
+)
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: requests and latency per endpoint, micro-batch sizes."""
+    registry = request.app.state.metrics
+    return Response(registry.render(), media_type=registry.content_type)

@@ -1,0 +1,143 @@
+"""What the routes share: dependencies, query parameters, range checks and image responses."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+import numpy as np
+from fastapi import Depends, Query, Request, UploadFile
+from starlette.responses import Response
+
+from service import imaging, schemas
+from service.dataplane import DataPlane, Decoded
+from service.errors import InvalidParameter, NotReady, PayloadTooLarge, UnsupportedMediaType
+from service.settings import Settings
+
+Format = Literal["png", "json"]
+
+
+def get_plane(request: Request) -> DataPlane:
+    """The data plane that the lifespan put on app.state, or 503 while there is none."""
+    plane: DataPlane | None = getattr(request.app.state, "plane", None)
+    if plane is None:
+        raise NotReady("the model is not loaded yet (or is shutting down)")
+    return plane
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def require_multipart(request: Request) -> None:
+    """Refuse bodies that are not multipart/form-data before any field is looked at."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise UnsupportedMediaType(
+            f"expected a multipart/form-data upload, got content type {content_type or 'none'!r}"
+        )
+
+
+def require_json_or_empty(request: Request) -> None:
+    """Refuse a body that is not JSON before the body is validated."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not content_type.startswith("application/json"):
+        raise UnsupportedMediaType(
+            f"expected no body or an application/json body, got content type {content_type!r}"
+        )
+
+
+PlaneDep = Annotated[DataPlane, Depends(get_plane)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+InvertQuery = Annotated[
+    imaging.Invert,
+    Query(description="Invert dark-on-light drawings: auto reads the background off the border."),
+]
+FitQuery = Annotated[
+    bool,
+    Query(
+        description="Crop, scale and centre the digit the MNIST way; false: the image is "
+        "already normalised and has the model's size."
+    ),
+]
+FormatQuery = Annotated[
+    Format,
+    Query(alias="format", description="png: one image (grid or strip); json: base64 PNGs and z."),
+]
+SeedQuery = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        lt=2**63,
+        description="Same seed, same bytes; drawn at random when absent.",
+        examples=[42],
+    ),
+]
+TemperatureQuery = Annotated[
+    float, Query(ge=0.0, le=10.0, description="Scales the prior's spread (0: prior means).")
+]
+
+
+def resolve_label(name: str, value: str, classes: tuple[str, ...]) -> int:
+    """A class given by its name in the manifest, or else by its index."""
+    if value in classes:
+        return classes.index(value)
+    if value.strip().isdigit() and int(value) < len(classes):
+        return int(value)
+    shown = list(classes) if len(classes) <= 20 else [*classes[:20], "..."]
+    raise InvalidParameter(f"{name} {value!r} is not one of the model's classes {shown}")
+
+
+def check_range(name: str, value: int, low: int, high: int, setting: str) -> int:
+    """An integer parameter within [low, high], naming the setting that bounds it."""
+    if not low <= value <= high:
+        raise InvalidParameter(
+            f"{name}={value} is out of range: {low} to {high} (the limit is CCVAE_{setting})"
+        )
+    return value
+
+
+async def read_uploads(files: list[UploadFile], settings: Settings) -> list[tuple[str, bytes]]:
+    """Each upload's name and bytes, within the file-count and byte limits."""
+    if len(files) > settings.max_files:
+        raise PayloadTooLarge(
+            f"{len(files)} files in one request; the limit is {settings.max_files}"
+        )
+    return [(f.filename or f"file {i}", await f.read()) for i, f in enumerate(files)]
+
+
+def image_response(
+    decoded: Decoded,
+    fmt: Format,
+    layout: Callable[[np.ndarray], np.ndarray],
+    dc: int,
+    seed: int | None = None,
+) -> Response:
+    """A PNG of the images laid out by `layout`, or JSON with every image and its z."""
+    headers = {"X-Seed": str(seed)} if seed is not None else None
+    if fmt == "png":
+        png = imaging.to_png(layout(decoded.images))
+        return Response(png, media_type="image/png", headers=headers)
+    images = [
+        schemas.Image(
+            png=base64.b64encode(imaging.to_png(image)).decode("ascii"),
+            z_c=z[:dc].tolist(),
+            z_s=z[dc:].tolist(),
+        )
+        for image, z in zip(decoded.images, decoded.z, strict=True)
+    ]
+    body = schemas.Images(images=images, seed=seed).model_dump_json()
+    return Response(body, media_type="application/json", headers=headers)
+
+
+IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "model": schemas.Images,
+        "description": "A PNG (format=png) or JSON with base64 PNGs and latent codes.",
+        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    **schemas.ERRORS,
+}

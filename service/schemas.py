@@ -1,0 +1,155 @@
+"""Response bodies, each with an example for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
+
+
+def _example(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+class Prediction(BaseModel):
+    """The classifier's reading q(y|z_c) of one image."""
+
+    model_config = _example({"label": 7, "class_name": "7", "probabilities": _PROBABILITIES})
+
+    label: int = Field(description="Index of the most probable class in the manifest's classes.")
+    class_name: str = Field(description="That class's name in the manifest.")
+    probabilities: list[float] = Field(description="One probability per class, summing to 1.")
+
+
+class Gaussian(BaseModel):
+    """A diagonal Gaussian over part of the latent space."""
+
+    model_config = _example({"loc": [0.12, -1.3], "scale": [0.08, 0.11]})
+
+    loc: list[float]
+    scale: list[float]
+
+
+class Encoding(BaseModel):
+    """The posterior q(z|x) split into label characteristics z_c and style z_s."""
+
+    model_config = _example(
+        {
+            "z_c": {"loc": [0.12, -1.3], "scale": [0.08, 0.11]},
+            "z_s": {"loc": [0.5, 0.02], "scale": [0.9, 0.7]},
+            "prediction": {"label": 7, "class_name": "7", "probabilities": _PROBABILITIES},
+        }
+    )
+
+    z_c: Gaussian
+    z_s: Gaussian
+    prediction: Prediction
+
+
+class Image(BaseModel):
+    """One decoded image and the latent code it was decoded from."""
+
+    model_config = _example({"png": "iVBORw0KGgo...", "z_c": [0.12, -1.3], "z_s": [0.5, 0.02]})
+
+    png: str = Field(description="The 8-bit grey PNG, base64-encoded.")
+    z_c: list[float]
+    z_s: list[float]
+
+
+class Images(BaseModel):
+    """Decoded images in order (samples, or interpolation frames), with the seed used."""
+
+    model_config = _example(
+        {"images": [{"png": "iVBORw0KGgo...", "z_c": [0.12, -1.3], "z_s": [0.5, 0.02]}], "seed": 42}
+    )
+
+    images: list[Image]
+    seed: int | None = Field(default=None, description="Seed that reproduces these images.")
+
+
+class ModelInfo(BaseModel):
+    """What the service serves: the manifest's facts and the execution provider in use."""
+
+    model_config = _example(
+        {
+            "name": "ccvae-mnist",
+            "version": "1",
+            "classes": [str(d) for d in range(10)],
+            "image": {"shape": [1, 28, 28], "range": [0.0, 1.0], "foreground": "white-on-black"},
+            "latent": {"c": 16, "s": 16},
+            "metrics": {"test_accuracy": 0.97},
+            "versions": {"torch": "2.4", "onnx": "1.16"},
+            "training": {},
+            "provider": "CPUExecutionProvider",
+            "device": "cpu",
+            "batching": True,
+        }
+    )
+
+    name: str
+    version: str
+    classes: list[str]
+    image: dict[str, Any]
+    latent: dict[str, int]
+    metrics: dict[str, Any]
+    versions: dict[str, Any]
+    training: dict[str, Any]
+    provider: str = Field(description="The onnxruntime execution provider the sessions run on.")
+    device: str = Field(description="The device setting the provider was chosen from.")
+    batching: bool
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    model_config = _example({"status": "ready"})
+
+    status: str
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class Error(BaseModel):
+    """Every error response of the service."""
+
+    model_config = _example(
+        {
+            "error": {
+                "type": "invalid_parameter",
+                "message": "label '12' is not one of the classes ['0', ..., '9']",
+            }
+        }
+    )
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Error, "description": "Not a decodable image, or a malformed body."},
+    413: {"model": Error, "description": "Too many bytes, pixels or files."},
+    415: {"model": Error, "description": "Wrong content type."},
+    422: {"model": Error, "description": "A parameter out of range or of the wrong type."},
+}
+"""The error responses every model endpoint documents."""
+
+
+class GenerateRequest(BaseModel):
+    """The parameters of /generate as a JSON body, instead of the query string."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"label": "7", "n": 4, "seed": 42, "temperature": 1.0, "format": "png"}]
+        },
+    )
+
+    label: str | int
+    n: int = Field(default=1, ge=1)
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    temperature: float = Field(default=1.0, ge=0.0, le=10.0)
+    format: Literal["png", "json"] = "png"

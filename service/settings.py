@@ -1,0 +1,49 @@
+"""Settings of the service, from `CCVAE_*` environment variables or the `ccvae-serve` flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Device = Literal["cpu", "cuda", "auto"]
+SHIPPED_MODEL = Path("models") / "ccvae-mnist"
+
+
+def default_model_dir() -> Path:
+    """The shipped model: under the working directory if there, else beside the package."""
+    candidates = (Path.cwd() / SHIPPED_MODEL, Path(__file__).resolve().parents[1] / SHIPPED_MODEL)
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+class Settings(BaseSettings):
+    """Everything an operator can change; built once per app by `create_app`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CCVAE_", use_attribute_docstrings=True, protected_namespaces=()
+    )
+
+    model_dir: Path = Field(default_factory=default_model_dir)
+    """Directory with manifest.json and the four ONNX files."""
+    device: Device = "cpu"
+    """Execution provider: cpu, cuda (fail when absent) or auto (CUDA when onnxruntime has it)."""
+    threads: int = Field(default=0, ge=0)
+    """Intra-op threads per ONNX session; 0 lets onnxruntime use every core."""
+    max_upload_bytes: int = Field(default=10 * 2**20, gt=0)
+    """Largest request body accepted, in bytes (all uploaded files together)."""
+    max_image_pixels: int = Field(default=4096 * 4096, gt=0)
+    """Largest image accepted, in pixels; Pillow's decompression-bomb limit is set to this."""
+    max_files: int = Field(default=256, gt=0)
+    """Most image files in one /classify request."""
+    max_samples: int = Field(default=64, gt=0)
+    """Largest `n` of /generate."""
+    max_steps: int = Field(default=32, ge=2)
+    """Largest `steps` of /interpolate."""
+    batching: bool = True
+    """Merge concurrent requests into one model call (micro-batching)."""
+    max_batch: int = Field(default=64, gt=0)
+    """Most images in one merged model call."""
+    max_wait_ms: float = Field(default=2.0, ge=0.0)
+    """Longest a request waits for others to join its batch, in milliseconds."""

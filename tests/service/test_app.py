@@ -1,0 +1,133 @@
+"""The app: nothing loaded at creation, a clear failure on a bad model, a complete OpenAPI
+schema, and everything model-specific taken from the manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import numpy as np
+import pytest
+import tiny_model
+from conftest import Client, decode_png, png, serve
+
+from service.app import create_app
+from service.manifest import ModelError
+from service.settings import Settings
+
+ENDPOINTS = {
+    ("post", "/classify"),
+    ("post", "/encode"),
+    ("post", "/generate"),
+    ("post", "/interpolate"),
+    ("post", "/reconstruct"),
+    ("post", "/intervene"),
+    ("get", "/model"),
+    ("get", "/health/live"),
+    ("get", "/health/ready"),
+    ("get", "/metrics"),
+}
+
+
+def test_create_app_loads_nothing_before_start(tmp_path: Path) -> None:
+    app = create_app(Settings(model_dir=tmp_path / "not-there-yet"))
+    assert app.state.plane is None
+
+
+def test_start_fails_clearly_without_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no model at"), serve(Settings(model_dir=tmp_path)):
+        pass
+
+
+def test_start_fails_clearly_on_a_corrupt_model(tiny_model_dir: Path) -> None:
+    (tiny_model_dir / "encoder.onnx").write_bytes(b"tampered")
+    with (
+        pytest.raises(ModelError, match=r"encoder file .* is corrupt"),
+        serve(Settings(model_dir=tiny_model_dir)),
+    ):
+        pass
+
+
+def test_not_ready_until_the_lifespan_has_loaded_the_model(shipped_model: Path) -> None:
+    app = create_app(Settings(model_dir=shipped_model))
+
+    async def probe() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)  # no lifespan: the model never loads
+        async with httpx.AsyncClient(transport=transport, base_url="http://ccvae") as c:
+            return [
+                await c.get("/health/live"),
+                await c.get("/health/ready"),
+                await c.post("/generate", params={"label": "1"}),
+            ]
+
+    live, ready, generate = anyio.run(probe)
+    assert live.status_code == 200
+    assert ready.status_code == generate.status_code == 503
+    assert ready.json()["error"]["type"] == "not_ready"
+
+
+def test_openapi_lists_every_endpoint_with_examples(client: Client) -> None:
+    schema = client.get("/openapi.json").json()
+    listed = {(method, path) for path, item in schema["paths"].items() for method in item}
+    assert listed == ENDPOINTS
+    components = schema["components"]["schemas"]
+    for name in ("Prediction", "Encoding", "Images", "ModelInfo", "Error", "GenerateRequest"):
+        assert components[name].get("examples"), f"{name} has no example"
+    generate = schema["paths"]["/generate"]["post"]
+    assert set(generate["responses"]["200"]["content"]) == {"application/json", "image/png"}
+    assert {"400", "413", "415", "422"} <= set(generate["responses"])
+
+
+def test_model_reports_the_manifest_and_the_provider(
+    client: Client, manifest: dict[str, Any]
+) -> None:
+    body = client.get("/model").json()
+    assert body["classes"] == manifest["classes"]
+    assert body["latent"] == manifest["latent"]
+    assert body["metrics"] == manifest["metrics"]
+    assert body["versions"] == manifest["versions"]
+    assert body["provider"] == "CPUExecutionProvider" and body["device"] == "cpu"
+
+
+def test_metrics_count_requests_per_endpoint_and_batch_sizes(client: Client) -> None:
+    client.post("/generate", params={"label": "3", "seed": 1})
+    client.post("/generate", params={"label": "99"})
+    text = client.get("/metrics").text
+    series = '{endpoint="/generate",method="POST"'
+    for status in ("200", "422"):
+        line = rf'ccvae_requests_total{re.escape(series)},status="{status}"\}} (\d+)'
+        found = re.search(line, text)
+        assert found and int(found.group(1)) >= 1
+    assert f'ccvae_request_duration_seconds_bucket{series},le="+Inf"}}' in text
+    assert re.search(r'ccvae_batch_size_count\{batcher="decoder"\} [1-9]', text)
+
+
+def test_everything_model_specific_comes_from_the_manifest(tmp_path: Path) -> None:
+    spec = tiny_model.TinySpec(
+        classes=("cat", "dog", "owl"), height=16, width=12, latent_c=4, latent_s=3
+    )
+    directory = tiny_model.write(tmp_path, spec)
+    digit = np.zeros((40, 40), np.uint8)
+    digit[5:35, 18:24] = 255
+    with serve(Settings(model_dir=directory, batching=False)) as c:
+        info = c.get("/model").json()
+        assert info["classes"] == ["cat", "dog", "owl"] and info["latent"] == {"c": 4, "s": 3}
+        assert not info["batching"]
+        image = decode_png(c.post("/generate", params={"label": "owl", "seed": 0}).content)
+        assert image.shape == (16, 12)
+        prediction = c.post("/classify", files={"file": ("d.png", png(digit))}).json()
+        assert len(prediction["probabilities"]) == 3
+        assert prediction["class_name"] in ("cat", "dog", "owl")
+        refused = c.post("/generate", params={"label": "7"}).json()["error"]
+        assert "['cat', 'dog', 'owl']" in refused["message"]
+        encoding = c.post("/encode", files={"file": ("d.png", png(digit))}).json()
+        assert len(encoding["z_c"]["loc"]) == 4 and len(encoding["z_s"]["loc"]) == 3
+
+
+def test_openapi_is_valid_json_without_a_model(tmp_path: Path) -> None:
+    app = create_app(Settings(model_dir=tmp_path))
+    assert json.loads(json.dumps(app.openapi()))["info"]["title"] == "CCVAE MNIST"

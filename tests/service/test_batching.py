@@ -1,0 +1,133 @@
+"""The micro-batcher merges concurrent callers, splits results back, and never strands one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+
+from service.batching import MicroBatcher, merge, split
+
+
+def double(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x * 2, x.sum(axis=1)
+
+
+def recording(
+    sizes: list[int], fn: Callable[[np.ndarray], Sequence[np.ndarray]] = double
+) -> Callable[[np.ndarray], Sequence[np.ndarray]]:
+    def run(x: np.ndarray) -> Sequence[np.ndarray]:
+        sizes.append(len(x))
+        return fn(x)
+
+    return run
+
+
+def batcher(
+    fn: Callable[[np.ndarray], Sequence[np.ndarray]], **kw: float
+) -> MicroBatcher[tuple[np.ndarray, ...]]:
+    options = {"max_batch": 8, "max_wait_s": 0.05, **kw}
+    return MicroBatcher(
+        fn,
+        lambda parts: parts,
+        max_batch=int(options["max_batch"]),
+        max_wait_s=options["max_wait_s"],
+    )
+
+
+def rows(n: int, start: int = 0) -> np.ndarray:
+    return np.arange(start, start + 3 * n, dtype=np.float32).reshape(n, 3)
+
+
+def test_merge_then_split_gives_each_caller_its_rows() -> None:
+    inputs = [rows(2), rows(1, 10), rows(3, 20)]
+    batch, sizes = merge(inputs)
+    assert batch.shape == (6, 3) and sizes == [2, 1, 3]
+    parts = split(double(batch), sizes)
+    for x, (twice, total) in zip(inputs, parts, strict=True):
+        np.testing.assert_array_equal(twice, x * 2)
+        np.testing.assert_array_equal(total, x.sum(axis=1))
+
+
+def test_batcher_merges_concurrent_callers_into_fewer_calls() -> None:
+    sizes: list[int] = []
+
+    async def scenario() -> list[tuple[np.ndarray, ...]]:
+        b = batcher(recording(sizes), max_batch=64)
+        b.start()
+        results = await asyncio.gather(*(b.submit(rows(1 + i % 3, i)) for i in range(12)))
+        await b.stop()
+        return results
+
+    results = asyncio.run(scenario())
+    assert sum(sizes) == sum(1 + i % 3 for i in range(12))
+    assert len(sizes) < 12
+    for i, (twice, _) in enumerate(results):
+        np.testing.assert_array_equal(twice, rows(1 + i % 3, i) * 2)
+
+
+def test_batcher_never_exceeds_max_batch() -> None:
+    sizes: list[int] = []
+
+    async def scenario() -> None:
+        b = batcher(recording(sizes), max_batch=4)
+        b.start()
+        await asyncio.gather(*(b.submit(rows(1 + i % 2)) for i in range(10)))
+        await b.stop()
+
+    asyncio.run(scenario())
+    assert max(sizes) <= 4 and sum(sizes) == 15
+
+
+def test_batcher_runs_a_lone_caller_after_max_wait() -> None:
+    async def scenario() -> tuple[np.ndarray, ...]:
+        b = batcher(double, max_wait_s=0.001)
+        b.start()
+        result = await asyncio.wait_for(b.submit(rows(1)), timeout=5)
+        await b.stop()
+        return result
+
+    np.testing.assert_array_equal(asyncio.run(scenario())[0], rows(1) * 2)
+
+
+def test_failed_batch_fails_every_waiting_caller_and_the_next_batch_runs() -> None:
+    def explode_on_negative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if (x < 0).any():
+            raise ValueError("negative input")
+        return double(x)
+
+    Outcome = BaseException | tuple[np.ndarray, ...]
+
+    async def scenario() -> tuple[list[Outcome], tuple[np.ndarray, ...]]:
+        b = batcher(explode_on_negative, max_wait_s=0.05)
+        b.start()
+        outcomes = await asyncio.gather(
+            b.submit(rows(1)), b.submit(-rows(1, 1)), b.submit(rows(2)), return_exceptions=True
+        )
+        after = await b.submit(rows(1))
+        await b.stop()
+        return outcomes, after
+
+    outcomes, after = asyncio.run(scenario())
+    assert all(isinstance(o, ValueError) for o in outcomes)
+    np.testing.assert_array_equal(after[0], rows(1) * 2)
+
+
+def test_stop_fails_callers_still_waiting() -> None:
+    async def scenario() -> BaseException | tuple[np.ndarray, ...]:
+        b = batcher(double, max_wait_s=10.0, max_batch=100)
+        b.start()
+        waiting = asyncio.ensure_future(b.submit(rows(1)))
+        await asyncio.sleep(0.05)
+        await b.stop()
+        return (await asyncio.gather(waiting, return_exceptions=True))[0]
+
+    outcome = asyncio.run(scenario())
+    assert isinstance(outcome, RuntimeError) and "stopped" in str(outcome)
+
+
+def test_submit_before_start_raises() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        asyncio.run(batcher(double).submit(rows(1)))

@@ -1,0 +1,295 @@
+"""Every bad request gets a 4xx with a JSON error naming what was wrong; the service stays ready."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import Client, png
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares a size but holds no pixels: enough to trip the pixel limit."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+DIGIT = np.zeros((28, 28), np.uint8)
+DIGIT[6:22, 12:16] = 255
+GOOD = png(DIGIT)
+NOISE = png(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8))
+SIDE = 4096  # the default limit is 4096 x 4096 pixels
+JSON = "application/json"
+
+# (method, url, request keyword arguments, status, error type, words the message must contain)
+CASES: list[tuple[str, str, dict[str, Any], int, str, str]] = [
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("a.txt", b"plain text")}},
+        400,
+        "invalid_image",
+        "not a PNG or JPEG",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("t.png", NOISE[: len(NOISE) // 2])}},
+        400,
+        "invalid_image",
+        "truncated",
+    ),
+    ("POST", "/classify", {"files": {"file": ("e.png", b"")}}, 400, "invalid_image", "0 bytes"),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("b.png", png(np.zeros((40, 40), np.uint8)))}},
+        400,
+        "invalid_image",
+        "blank",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("big.png", png_header(SIDE + 100, SIDE))}},
+        413,
+        "payload_too_large",
+        "decompression bomb",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("huge.png", png_header(3 * SIDE, SIDE))}},
+        413,
+        "payload_too_large",
+        "decompression bomb",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("x.png", b"\0" * (11 * 2**20))}},
+        413,
+        "payload_too_large",
+        "exceeds the limit of 10485760 bytes",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": [("file", ("d.png", GOOD))] * 257},
+        413,
+        "payload_too_large",
+        "257 files",
+    ),
+    ("POST", "/classify", {"files": {"other": ("d.png", GOOD)}}, 422, "invalid_request", "file"),
+    (
+        "POST",
+        "/classify",
+        {"json": {"file": "d.png"}},
+        415,
+        "unsupported_media_type",
+        "application/json",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"params": {"invert": "maybe"}, "files": {"file": ("d.png", GOOD)}},
+        422,
+        "invalid_request",
+        "'maybe'",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"params": {"fit": False}, "files": {"file": ("n.png", NOISE)}},
+        400,
+        "invalid_image",
+        "fit=false needs the model's 28x28",
+    ),
+    ("GET", "/classify", {}, 405, "method_not_allowed", "Method Not Allowed"),
+    ("POST", "/generate", {"params": {"label": "10"}}, 422, "invalid_parameter", "'10'"),
+    ("POST", "/generate", {"params": {"label": "seven"}}, 422, "invalid_parameter", "'seven'"),
+    ("POST", "/generate", {}, 422, "invalid_parameter", "label is required"),
+    ("POST", "/generate", {"params": {"label": "7", "n": 0}}, 422, "invalid_request", "'0'"),
+    (
+        "POST",
+        "/generate",
+        {"params": {"label": "7", "n": 65}},
+        422,
+        "invalid_parameter",
+        "n=65 is out of range",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"params": {"label": "7", "n": "many"}},
+        422,
+        "invalid_request",
+        "'many'",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"params": {"label": "7", "temperature": -1}},
+        422,
+        "invalid_request",
+        "temperature",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"params": {"label": "7", "format": "gif"}},
+        422,
+        "invalid_request",
+        "'gif'",
+    ),
+    ("POST", "/generate", {"params": {"label": "7", "seed": -3}}, 422, "invalid_request", "seed"),
+    (
+        "POST",
+        "/generate",
+        {"content": b'{"label": 7,', "headers": {"content-type": JSON}},
+        400,
+        "malformed_json",
+        "malformed JSON",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"json": {"label": "7", "colour": "red"}},
+        422,
+        "invalid_request",
+        "colour",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"json": {"label": "7"}, "params": {"n": 2}},
+        422,
+        "invalid_parameter",
+        "not both",
+    ),
+    (
+        "POST",
+        "/generate",
+        {"content": b"label=7", "headers": {"content-type": "text/plain"}},
+        415,
+        "unsupported_media_type",
+        "text/plain",
+    ),
+    (
+        "POST",
+        "/interpolate",
+        {"params": {"start_label": "1", "end_label": "2", "steps": 1}},
+        422,
+        "invalid_request",
+        "steps",
+    ),
+    (
+        "POST",
+        "/interpolate",
+        {"params": {"start_label": "1", "end_label": "2", "steps": 33}},
+        422,
+        "invalid_parameter",
+        "steps=33 is out of range",
+    ),
+    (
+        "POST",
+        "/interpolate",
+        {"params": {"start_label": "1"}},
+        422,
+        "invalid_parameter",
+        "end_label=None",
+    ),
+    (
+        "POST",
+        "/interpolate",
+        {"files": {"start_image": ("a.png", GOOD)}},
+        422,
+        "invalid_parameter",
+        "both start_image and end_image",
+    ),
+    (
+        "POST",
+        "/interpolate",
+        {"params": {"start_label": "1", "end_label": "x"}},
+        422,
+        "invalid_parameter",
+        "end_label 'x'",
+    ),
+    (
+        "POST",
+        "/intervene",
+        {"params": {"label": "-1"}, "files": {"file": ("d.png", GOOD)}},
+        422,
+        "invalid_parameter",
+        "'-1'",
+    ),
+    ("POST", "/intervene", {"files": {"file": ("d.png", GOOD)}}, 422, "invalid_request", "label"),
+    (
+        "POST",
+        "/reconstruct",
+        {"files": {"file": ("a.gif", png(DIGIT, format="GIF"))}},
+        400,
+        "invalid_image",
+        "not a PNG or JPEG",
+    ),
+    ("GET", "/nowhere", {}, 404, "not_found", "Not Found"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status", "kind", "words"),
+    CASES,
+    ids=[f"{c[1]}-{c[3]}-{c[5][:24]}" for c in CASES],
+)
+def test_bad_request_gets_its_4xx_and_the_service_stays_ready(
+    client: Client,
+    method: str,
+    url: str,
+    kwargs: dict[str, Any],
+    status: int,
+    kind: str,
+    words: str,
+) -> None:
+    response = client.request(method, url, **kwargs)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] == kind
+    assert words in error["message"]
+    assert client.get("/health/ready").status_code == 200
+
+
+def test_several_files_name_the_bad_one(client: Client) -> None:
+    files = [("file", ("good.png", GOOD)), ("file", ("bad.png", b"nope"))]
+    error = client.post("/classify", files=files).json()["error"]
+    assert error["message"].startswith("'bad.png': not a PNG or JPEG")
+
+
+def test_service_still_answers_after_the_bad_requests(client: Client) -> None:
+    for method, url, kwargs, *_ in CASES:
+        client.request(method, url, **kwargs)
+    assert client.get("/health/ready").status_code == 200
+    assert client.post("/classify", files={"file": ("d.png", GOOD)}).json()["label"] == 1
+
+
+def test_streamed_body_over_the_limit_gets_413(client: Client) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n\r\n'
+        for _ in range(11):
+            yield b"\0" * 2**20
+
+    response = client.post(
+        "/classify", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["type"] == "payload_too_large"
+    assert client.get("/health/ready").status_code == 200

@@ -1,0 +1,122 @@
+"""/generate and /interpolate on the shipped model."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+from conftest import Client, decode_png, frames
+
+N_PER_LABEL = 40
+
+
+def classify_pngs(client: Client, pngs: list[bytes]) -> list[int]:
+    """The model's own reading (encode -> classify) of its outputs, taken as they are."""
+    files = [("file", (f"{i}.png", data)) for i, data in enumerate(pngs)]
+    body = client.post("/classify", params={"fit": False}, files=files).json()
+    return [p["label"] for p in (body if isinstance(body, list) else [body])]
+
+
+def json_pngs(body: dict[str, Any]) -> list[bytes]:
+    return [base64.b64decode(image["png"]) for image in body["images"]]
+
+
+def test_generate_draws_digits_the_classifier_reads_as_their_label(
+    client: Client, manifest: dict[str, Any]
+) -> None:
+    shares = []
+    for label, name in enumerate(manifest["classes"]):
+        body = client.post(
+            "/generate", params={"label": name, "n": N_PER_LABEL, "seed": label, "format": "json"}
+        ).json()
+        read = classify_pngs(client, json_pngs(body))
+        shares.append(float(np.mean(np.array(read) == label)))
+    assert min(shares) >= 0.95, f"share read back as the label asked for, per label: {shares}"
+
+
+def test_generate_same_seed_gives_same_bytes(client: Client) -> None:
+    first = client.post("/generate", params={"label": "4", "n": 3, "seed": 123})
+    again = client.post("/generate", params={"label": "4", "n": 3, "seed": 123})
+    other = client.post("/generate", params={"label": "4", "n": 3, "seed": 124})
+    assert first.headers["content-type"] == "image/png"
+    assert first.content == again.content != other.content
+
+
+def test_generate_reports_the_seed_it_drew(client: Client) -> None:
+    drawn = client.post("/generate", params={"label": "2"})
+    seed = drawn.headers["x-seed"]
+    assert client.post("/generate", params={"label": "2", "seed": seed}).content == drawn.content
+
+
+def test_generate_accepts_the_parameters_as_a_json_body(client: Client) -> None:
+    by_query = client.post("/generate", params={"label": "8", "n": 2, "seed": 5})
+    by_body = client.post("/generate", json={"label": "8", "n": 2, "seed": 5})
+    assert by_body.status_code == 200 and by_body.content == by_query.content
+
+
+def test_generate_lays_n_samples_on_a_grid(client: Client) -> None:
+    grid = decode_png(client.post("/generate", params={"label": "1", "n": 9, "seed": 0}).content)
+    assert grid.shape == (3 * 30 + 2, 3 * 30 + 2)
+    single = decode_png(client.post("/generate", params={"label": "1", "seed": 0}).content)
+    assert single.shape == (28, 28)
+
+
+def test_generate_at_zero_temperature_decodes_the_prior_mean(
+    client: Client, manifest: dict[str, Any]
+) -> None:
+    body = client.post(
+        "/generate", params={"label": "6", "n": 3, "temperature": 0, "format": "json"}
+    ).json()
+    assert len({image["png"] for image in body["images"]}) == 1
+    assert body["images"][0]["z_s"] == [0.0] * manifest["latent"]["s"]
+
+
+def test_interpolate_labels_starts_and_ends_at_the_two_labels(
+    client: Client, manifest: dict[str, Any]
+) -> None:
+    steps = 7
+    body = client.post(
+        "/interpolate",
+        params={"start_label": "1", "end_label": "7", "steps": steps, "seed": 3, "format": "json"},
+    ).json()
+    images = body["images"]
+    assert len(images) == steps and body["seed"] == 3
+    assert all(image["z_s"] == images[0]["z_s"] for image in images)  # style held fixed
+    start, end = (
+        client.post("/generate", params={"label": name, "temperature": 0, "format": "json"}).json()[
+            "images"
+        ][0]["z_c"]
+        for name in ("1", "7")
+    )
+    np.testing.assert_allclose(images[0]["z_c"], start, atol=1e-6)
+    np.testing.assert_allclose(images[-1]["z_c"], end, atol=1e-6)
+    read = classify_pngs(client, json_pngs(body))
+    assert (read[0], read[-1]) == (1, 7)
+
+
+def test_interpolate_labels_returns_a_strip_of_steps_frames(client: Client) -> None:
+    response = client.post(
+        "/interpolate", params={"start_label": "3", "end_label": "5", "steps": 5, "seed": 1}
+    )
+    strip = decode_png(response.content)
+    assert strip.shape == (32, 5 * 30 + 2)
+    assert response.headers["x-seed"] == "1"
+
+
+def test_interpolate_images_starts_and_ends_at_their_reconstructions(
+    client: Client, mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from conftest import png
+
+    first, last = png(mnist[0][0]), png(mnist[0][1])
+    response = client.post(
+        "/interpolate",
+        params={"steps": 6},
+        files={"start_image": ("a.png", first), "end_image": ("b.png", last)},
+    )
+    assert response.status_code == 200, response.text
+    strip = frames(decode_png(response.content), 6)
+    for frame, upload in ((strip[0], first), (strip[-1], last)):
+        reconstruction = decode_png(client.post("/reconstruct", files={"file": upload}).content)
+        assert np.abs(frame - reconstruction).max() <= 1 / 255 + 1e-6

@@ -1,0 +1,71 @@
+"""/reconstruct and /intervene on the shipped model."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+from conftest import Client, decode_png, png
+
+
+def reading(client: Client, pngs: list[bytes], fit: bool = False) -> np.ndarray:
+    files = [("file", (f"{i}.png", data)) for i, data in enumerate(pngs)]
+    body = client.post("/classify", params={"fit": fit}, files=files).json()
+    return np.array([p["label"] for p in (body if isinstance(body, list) else [body])])
+
+
+def test_reconstruct_keeps_the_digit(client: Client, mnist: tuple[np.ndarray, np.ndarray]) -> None:
+    digits = [png(d) for d in mnist[0][:30]]
+    before = reading(client, digits, fit=True)
+    after = []
+    for data in digits:
+        response = client.post("/reconstruct", files={"file": ("d.png", data)})
+        assert response.headers["content-type"] == "image/png"
+        assert decode_png(response.content).shape == (28, 28)
+        after.append(response.content)
+    assert np.mean(reading(client, after) == before) >= 0.9
+
+
+def test_reconstruct_as_json_decodes_the_posterior_mean(
+    client: Client, mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    upload = {"file": ("d.png", png(mnist[0][5]))}
+    body = client.post("/reconstruct", params={"format": "json"}, files=upload).json()
+    encoding = client.post("/encode", files=upload).json()
+    (image,) = body["images"]
+    np.testing.assert_allclose(image["z_c"], encoding["z_c"]["loc"], atol=1e-6)
+    np.testing.assert_allclose(image["z_s"], encoding["z_s"]["loc"], atol=1e-6)
+    assert base64.b64decode(image["png"]) == client.post("/reconstruct", files=upload).content
+
+
+def test_intervene_draws_the_label_asked_for(
+    client: Client, manifest: dict[str, Any], mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    images, labels = mnist
+    outputs, targets = [], []
+    for i in range(30):
+        target = (int(labels[i]) + 1 + i % 9) % len(manifest["classes"])
+        response = client.post(
+            "/intervene",
+            params={"label": manifest["classes"][target]},
+            files={"file": ("d.png", png(images[i]))},
+        )
+        assert response.status_code == 200, response.text
+        outputs.append(response.content)
+        targets.append(target)
+    assert np.mean(reading(client, outputs) == np.array(targets)) >= 0.9
+
+
+def test_intervene_keeps_the_style_and_sets_the_label_prior_mean(
+    client: Client, mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    upload = {"file": ("d.png", png(mnist[0][9]))}
+    body = client.post("/intervene", params={"label": "2", "format": "json"}, files=upload).json()
+    (image,) = body["images"]
+    style = client.post("/encode", files=upload).json()["z_s"]["loc"]
+    prior_mean = client.post(
+        "/generate", params={"label": "2", "temperature": 0, "format": "json"}
+    ).json()["images"][0]["z_c"]
+    np.testing.assert_allclose(image["z_s"], style, atol=1e-6)
+    np.testing.assert_allclose(image["z_c"], prior_mean, atol=1e-6)
