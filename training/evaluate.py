@@ -47,7 +47,7 @@ def evaluate(
     model.train(was_training)
     per_class = (confusion.diag().float() / confusion.sum(1).clamp(min=1)).tolist()
     return {
-        "accuracy": float(confusion.diag().sum() / confusion.sum()),
+        "accuracy": int(confusion.diag().sum()) / int(confusion.sum()),
         "per_class_accuracy": [round(a, 4) for a in per_class],
         "confusion_matrix": confusion.tolist(),
         "reconstruction_bce": bce / len(images),

@@ -4,6 +4,8 @@
     latent   total latent size 16 vs 128, split evenly between z_c and z_s
     labels   label budgets 100, 600, 1000, 3000 and all, beside Kingma et al.'s M2
     objective  the report's `simple` objective against the paper's `ccvae` objective
+    ablation what each departure from the report buys: the report's loss alone, then with
+             augmentation and pseudo-labels, then with the generation term (the default)
 
 Every run trains with `ccvae-train`'s code, keeps the checkpoint with the best *validation*
 accuracy, and only then reads the test set: test accuracy, and generation quality as the
@@ -14,10 +16,11 @@ continues where it stopped. Several `--seeds` give several label draws: mean ± 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +32,18 @@ from training.data import load_mnist
 from training.evaluate import evaluate, generation_quality
 from training.figures import make_figures
 from training.judge import load_judge
-from training.train import TrainConfig, train
+from training.train import TrainConfig, add_train_args, config_from_args, resolve_device, train
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
-SWEEPS = ("beta", "latent", "labels", "objective")
+SWEEPS = ("beta", "latent", "labels", "objective", "ablation")
 
 
 def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
     """(tag, config) of every run of one sweep, all other settings taken from `base`."""
     model = ModelConfig.from_dict(base.model)
-    if name == "beta":
-        return [(f"beta={b}", replace(base, beta=b)) for b in (0.001, 0.05, 0.2, 0.4)]
+    if name == "beta":  # one β on every KL term, as in the report
+        return [(f"beta={b}", replace(base, beta=b, beta_c=None)) for b in (0.001, 0.05, 0.2, 0.4)]
     if name == "latent":
         runs = []
         for total in (16, 128):
@@ -52,7 +55,20 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
                 for n in (100, 600, 1000, 3000, None)]  # fmt: skip
     if name == "objective":
         return [(f"objective={o}", replace(base, objective=o)) for o in ("simple", "ccvae")]
+    if name == "ablation":
+        report = replace(base, augment=False, consistency=0.0, generation=0.0, beta_c=None)
+        return [
+            ("report's loss", report),
+            ("+ augment, pseudo-labels", replace(base, generation=0.0)),
+            ("+ generation term", base),
+        ]
     raise ValueError(f"unknown sweep {name!r}; choose from {SWEEPS}")
+
+
+def run_key(cfg: TrainConfig) -> str:
+    """A run's directory name: the hash of its configuration, so sweeps share identical runs."""
+    text = json.dumps(asdict(replace(cfg, data_dir=None)), sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device) -> dict:
@@ -60,6 +76,8 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     result_path = out / "result.json"
     if result_path.exists():
         return json.loads(result_path.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
     train(cfg, out, device, resume=True)
     model, state = load_model(out / "best.pt")
     images, labels = load_mnist("test", cfg.data_dir)
@@ -118,19 +136,24 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _settings(cfg: TrainConfig) -> str:
+    skip = {"data_dir", "seed", "model"}
+    items = [f"{k} {v}" for k, v in asdict(cfg).items() if k not in skip and v is not None]
+    return ", ".join(items) + f", model {cfg.model}"
+
+
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
               judge_dir: str | None, device: torch.device, command: str) -> str:  # fmt: skip
     rows = []
     for tag, cfg in sweep_configs(sweep, base):
         results = []
         for seed in seeds:
-            run_dir = out / sweep / f"{tag}_seed={seed}"
-            results.append(run_one(replace(cfg, seed=seed), run_dir, judge_dir, device))
+            run_cfg = replace(cfg, seed=seed)
+            results.append(run_one(run_cfg, out / "runs" / run_key(run_cfg), judge_dir, device))
         rows.append((tag, cfg, results))
     text = (
         f"# Sweep: {sweep}\n\n"
-        f"Made by `{command}`. Base settings: epochs {base.epochs}, labels {base.labels or 'all'}, "
-        f"β {base.beta}, α {base.alpha}, objective {base.objective}, model {base.model}. "
+        f"Made by `{command}`. Base settings: {_settings(base)}. "
         "Test figures are read once, from the checkpoint with the best validation accuracy. "
         "Generation: 100 samples per label, z_c ~ p(z_c|y), z_s ~ N(0, I), read by the judge "
         "CNN (models/judge-mnist); FID on its features against as many test digits, with the "
@@ -145,9 +168,6 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.train import add_model_args, parse_labels, resolve_device
-
-    d = TrainConfig()
     p = argparse.ArgumentParser(
         prog="ccvae-experiment",
         description=__doc__.splitlines()[0],
@@ -155,29 +175,22 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("sweeps", nargs="+", choices=(*SWEEPS, "all"))
     p.add_argument("--out", default="results", help="results directory")
-    p.add_argument("--data-dir", default=None, help="MNIST IDX files (default $CCVAE_MNIST_DIR)")
     p.add_argument("--judge", default="models/judge-mnist", help="judge CNN ('' to skip)")
     p.add_argument("--seeds", default="0", help="comma-separated seeds (label draws)")
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--labels", type=parse_labels, default=d.labels)
-    p.add_argument("--beta", type=float, default=d.beta)
-    p.add_argument("--alpha", type=float, default=d.alpha)
-    p.add_argument("--objective", default=d.objective)
-    p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
-    add_model_args(p)
+    add_train_args(p)
     args = p.parse_args(argv)
-    model = ModelConfig(latent_c=args.latent_c, latent_s=args.latent_s,
-                        channels=args.channels, hidden=args.hidden)  # fmt: skip
-    base = replace(d, epochs=args.epochs, labels=args.labels, beta=args.beta, alpha=args.alpha,
-                   objective=args.objective, limit=args.limit, data_dir=args.data_dir,
-                   model=model.to_dict())  # fmt: skip
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    base = config_from_args(args)
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "ccvae-experiment " + " ".join(sys.argv[1:] if argv is None else argv)
     sweeps = SWEEPS if "all" in args.sweeps else args.sweeps
     for sweep in sweeps:
-        print(run_sweep(sweep, base, seeds, Path(args.out), args.judge or None,
-                        resolve_device(args.device), command))  # fmt: skip
+        text = run_sweep(
+            sweep, base, seeds, Path(args.out), args.judge or None,
+            resolve_device(args.device), command,
+        )  # fmt: skip
+        print(text)
 
 
 if __name__ == "__main__":

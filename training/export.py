@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,9 @@ from torch import nn
 
 from training.checkpoint import load_model
 from training.config import CLASSES, IMAGE_SHAPE
+from training.data import load_mnist
+from training.evaluate import evaluate, generation_quality
+from training.judge import load_judge
 from training.model import CCVAE
 from training.onnx_io import OPSET, export_graph, sha256
 
@@ -96,19 +98,18 @@ def write_manifest(
     return manifest
 
 
-def test_metrics(model: CCVAE, data_dir: str | None) -> dict[str, Any]:
-    """Test-set accuracy and reconstruction error, the figures the manifest promises."""
-    from training.data import load_mnist
-    from training.evaluate import evaluate
-
+def test_metrics(model: CCVAE, data_dir: str | None, judge: str | None) -> dict[str, Any]:
+    """Test-set accuracy, reconstruction error and (with a judge) generation quality."""
     images, labels = load_mnist("test", data_dir)
     r = evaluate(model, images, labels)
+    generation = generation_quality(model, load_judge(judge), images) if judge else {}
     return {
         "test_accuracy": r["accuracy"],
         "test_per_class_accuracy": r["per_class_accuracy"],
         "test_reconstruction_bce": round(r["reconstruction_bce"], 3),
         "test_reconstruction_mse": round(r["reconstruction_mse"], 5),
         "test_images": r["images"],
+        **generation,
     }
 
 
@@ -132,6 +133,11 @@ def main(argv: list[str] | None = None) -> None:
         help="do not evaluate on the test set (no data at hand)",
     )
     p.add_argument(
+        "--judge",
+        default="models/judge-mnist",
+        help="judge CNN for the generation metrics ('' to skip)",
+    )
+    p.add_argument(
         "--extra-metrics",
         default=None,
         help="JSON file of further metrics to record (e.g. generation quality)",
@@ -142,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     files = export_onnx(model, out)
     metrics: dict[str, Any] = {}
     if not args.skip_metrics:
-        metrics = test_metrics(model, args.data_dir or os.environ.get("CCVAE_MNIST_DIR"))
+        metrics = test_metrics(model, args.data_dir, args.judge or None)
     metrics["val_accuracy"] = state.get("val_accuracy")
     metrics["epoch"] = state.get("epoch")
     if args.extra_metrics:

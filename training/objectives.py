@@ -20,6 +20,12 @@ unlabelled digit whose clean view the classifier reads with confidence ≥ τ al
 augmented view that label: + γ·1[max q(y|x_clean) ≥ τ]·CE(argmax q(y|x_clean), q(y|z_c(x_aug))),
 the pseudo-labelling of FixMatch (Sohn et al., 2020) applied to q(y|z_c).
 
+Optionally (`generation` λ > 0), digits generated from the prior must be read as their label:
++ λ·CE(y, q(y|z_c = enc(dec(z_c ~ p(z_c|y), z_s ~ N(0, I))))), y uniform, with the encoder and
+classifier frozen for this term (gradients reach only the decoder and the prior). It raises a
+lower bound on the mutual information I(y; x) of the generative model, as InfoGAN does, and
+stops the decoder from reading the digit off z_s, which makes p(z_c|y) samples useless.
+
 Unlabelled data always enumerates y over the classes, weighting by q(y|z_c): the mixture prior
 p(z_c) = Σ_y p(z_c|y)p(y) then costs ten closed-form Gaussian KLs, and no sampled y can send the
 model into the collapse that sampling causes in multi-class CCVAE and M2. The bound
@@ -35,10 +41,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from training.model import CCVAE
 
 OBJECTIVES = ("simple", "ccvae")
+
+
+def _prefixed(params: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
 
 
 def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -94,6 +105,8 @@ class LossWeights:
     samples_qyx: int = 16  # K, the z_c samples that estimate q(y|x) in the `ccvae` objective
     consistency: float = 0.0  # γ, weight of the pseudo-label term on unlabelled data
     threshold: float = 0.95  # τ, the confidence a pseudo-label needs
+    generation: float = 0.0  # λ, weight of the label term on generated digits
+    generation_batch: int = 64
 
 
 class SemiSupervisedLoss(nn.Module):
@@ -192,6 +205,24 @@ class SemiSupervisedLoss(nn.Module):
             terms.update(pseudo=pseudo, pseudo_share=mask)
         return loss.mean(), {k: v.mean().detach() for k, v in terms.items()}
 
+    def generated(self, batch: int) -> tuple[torch.Tensor, dict]:
+        """λ·CE of the frozen encoder + classifier on digits decoded from the priors."""
+        m = self.model
+        device = m.classifier.weight.device
+        y = torch.randint(0, m.cfg.num_classes, (batch,), device=device)
+        loc, scale = m.prior(y)
+        z_c = reparameterize(loc, scale)
+        z_s = torch.randn(batch, m.cfg.latent_s, device=device)
+        x = torch.sigmoid(m.decoder(torch.cat([z_c, z_s], -1)))
+        frozen = {k: v.detach() for k, v in m.named_parameters()}
+        enc_loc, _ = functional_call(m.encoder, _prefixed(frozen, "encoder."), (x,))
+        logits = functional_call(
+            m.classifier, _prefixed(frozen, "classifier."), (m.split(enc_loc)[0],)
+        )
+        ce = F.cross_entropy(logits, y)
+        accuracy = (logits.argmax(-1) == y).float().mean()
+        return self.w.generation * ce, {"ce_gen": ce.detach(), "acc_gen": accuracy}
+
     def forward(
         self,
         x_l: torch.Tensor | None,
@@ -209,5 +240,9 @@ class SemiSupervisedLoss(nn.Module):
             loss_u, t = self.unlabelled(x_u, x_u_clean)
             total = total + loss_u
             terms.update(t, loss_u=loss_u.detach())
+        if self.w.generation > 0:
+            loss_g, t = self.generated(self.w.generation_batch)
+            total = total + loss_g
+            terms.update(t)
         terms["loss"] = total.detach()
         return total, terms

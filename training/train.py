@@ -34,7 +34,7 @@ from training.objectives import OBJECTIVES, LossWeights, SemiSupervisedLoss
 class TrainConfig:
     """Everything a run needs besides the architecture; saved in every checkpoint."""
 
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 128
     labelled_batch_size: int = 64
     lr: float = 1e-3
@@ -44,9 +44,10 @@ class TrainConfig:
     beta: float = 0.4
     beta_c: float | None = None  # β of the z_c terms; None: β
     alpha: float = 50.0
-    augment: bool = False  # random affine jitter of every training digit
-    consistency: float = 0.0  # γ of the pseudo-label term (needs augment)
-    threshold: float = 0.95
+    augment: bool = True  # random affine jitter of every training digit
+    consistency: float = 3.0  # γ of the pseudo-label term (needs augment)
+    threshold: float = 0.8
+    generation: float = 20.0  # λ of the label term on generated digits
     seed: int = 0
     limit: int | None = None  # use only the first N training images (smoke runs, CI)
     data_dir: str | None = None
@@ -117,6 +118,7 @@ def train(
         alpha=cfg.alpha,
         consistency=cfg.consistency,
         threshold=cfg.threshold,
+        generation=cfg.generation,
     )
     objective = SemiSupervisedLoss(model, cfg.objective, weights)
     step_fn: torch.nn.Module = objective
@@ -235,14 +237,9 @@ def parse_labels(text: str) -> int | None:
     return None if text == "all" else int(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    """The flags that make a TrainConfig; shared by ccvae-train and ccvae-experiment."""
     d = TrainConfig()
-    p = argparse.ArgumentParser(
-        prog="ccvae-train",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("--out", default="runs/ccvae", help="run directory (checkpoints, metrics)")
     p.add_argument(
         "--data-dir",
         default=None,
@@ -288,10 +285,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--threshold", type=float, default=d.threshold, help="confidence τ a pseudo-label needs"
     )
+    p.add_argument(
+        "--generation",
+        type=float,
+        default=d.generation,
+        help="weight λ of the term that makes digits generated from p(z_c|y) read as y",
+    )
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    add_model_args(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ccvae-train",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--out", default="runs/ccvae", help="run directory (checkpoints, metrics)")
+    add_train_args(p)
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument(
         "--stop-after",
@@ -299,7 +313,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="stop after this many epochs in all (resume later with --resume)",
     )
-    add_model_args(p)
     return p
 
 
@@ -321,6 +334,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         augment=args.augment,
         consistency=args.consistency,
         threshold=args.threshold,
+        generation=args.generation,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,

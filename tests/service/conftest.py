@@ -15,13 +15,13 @@ import anyio.from_thread
 import httpx
 import numpy as np
 import pytest
-import tiny_model
 from fastapi import FastAPI
-from mnist_idx import REPO, load_test_set
 from PIL import Image
 
 from service.app import create_app
 from service.settings import Settings
+from tests.service import tiny_model
+from tests.service.mnist_idx import REPO, load_test_set
 
 SHIPPED = REPO / "models" / "ccvae-mnist"
 

@@ -12,12 +12,12 @@ import anyio
 import httpx
 import numpy as np
 import pytest
-import tiny_model
-from conftest import Client, decode_png, png, serve
 
 from service.app import create_app
 from service.manifest import ModelError
 from service.settings import Settings
+from tests.service import tiny_model
+from tests.service.conftest import Client, decode_png, png, serve
 
 ENDPOINTS = {
     ("post", "/classify"),

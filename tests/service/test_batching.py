@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
-from service.batching import MicroBatcher, merge, split
+from service.batching import INLINE_ROWS, MicroBatcher, merge, split
 
 
 def double(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,17 +116,42 @@ def test_failed_batch_fails_every_waiting_caller_and_the_next_batch_runs() -> No
     np.testing.assert_array_equal(after[0], rows(1) * 2)
 
 
-def test_stop_fails_callers_still_waiting() -> None:
-    async def scenario() -> BaseException | tuple[np.ndarray, ...]:
-        b = batcher(double, max_wait_s=10.0, max_batch=100)
+def test_batcher_runs_a_lone_caller_without_waiting_for_max_wait() -> None:
+    async def scenario() -> tuple[tuple[np.ndarray, ...], float]:
+        b = batcher(double, max_wait_s=10.0)
         b.start()
-        waiting = asyncio.ensure_future(b.submit(rows(1)))
+        start = asyncio.get_running_loop().time()
+        result = await asyncio.wait_for(b.submit(rows(1)), timeout=5)
+        seconds = asyncio.get_running_loop().time() - start
+        await b.stop()
+        return result, seconds
+
+    result, seconds = asyncio.run(scenario())
+    np.testing.assert_array_equal(result[0], rows(1) * 2)
+    assert seconds < 1.0
+
+
+def test_stop_fails_callers_still_waiting() -> None:
+    release = threading.Event()
+
+    def slow(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        release.wait(timeout=5)
+        return double(x)
+
+    async def scenario() -> list[BaseException | tuple[np.ndarray, ...]]:
+        b = batcher(slow, max_wait_s=10.0, max_batch=100)
+        b.start()
+        # big enough to run in a thread, so that the loop goes on while the model call hangs
+        running = asyncio.ensure_future(b.submit(rows(INLINE_ROWS + 1)))
+        await asyncio.sleep(0.05)  # the first batch is now in the model call
+        queued = asyncio.ensure_future(b.submit(rows(1)))
         await asyncio.sleep(0.05)
         await b.stop()
-        return (await asyncio.gather(waiting, return_exceptions=True))[0]
+        release.set()
+        return list(await asyncio.gather(running, queued, return_exceptions=True))
 
-    outcome = asyncio.run(scenario())
-    assert isinstance(outcome, RuntimeError) and "stopped" in str(outcome)
+    outcomes = asyncio.run(scenario())
+    assert all(isinstance(o, RuntimeError) and "stopped" in str(o) for o in outcomes)
 
 
 def test_submit_before_start_raises() -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from conftest import png
 
 from service.cli import main
+from tests.service.conftest import png
 
 
 def free_port() -> int:

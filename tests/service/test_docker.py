@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import tomllib
 import yaml
-from mnist_idx import REPO
+
+from tests.service.mnist_idx import REPO
 
 DOCKERFILES = ("Dockerfile", "Dockerfile.gpu", "Dockerfile.train")
 

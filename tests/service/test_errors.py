@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Client, png
+
+from tests.service.conftest import Client, png
 
 
 def png_header(width: int, height: int) -> bytes:

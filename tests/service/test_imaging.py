@@ -6,11 +6,11 @@ import io
 
 import numpy as np
 import pytest
-from conftest import png
 from PIL import Image
 
 from service import imaging
 from service.errors import InvalidImage, PayloadTooLarge
+from tests.service.conftest import png
 
 SHAPE = (1, 28, 28)
 LIMIT = 10_000_000

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from conftest import Client, png, serve
 from PIL import Image
 
 from service.settings import Settings
+from tests.service.conftest import Client, png, serve
 
 CHUNK = 250  # files per request: the accuracy run is 40 requests, not 10,000
 

@@ -6,7 +6,8 @@ import base64
 from typing import Any
 
 import numpy as np
-from conftest import Client, decode_png, frames
+
+from tests.service.conftest import Client, decode_png, frames, png
 
 N_PER_LABEL = 40
 
@@ -107,8 +108,6 @@ def test_interpolate_labels_returns_a_strip_of_steps_frames(client: Client) -> N
 def test_interpolate_images_starts_and_ends_at_their_reconstructions(
     client: Client, mnist: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    from conftest import png
-
     first, last = png(mnist[0][0]), png(mnist[0][1])
     response = client.post(
         "/interpolate",

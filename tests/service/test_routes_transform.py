@@ -6,7 +6,8 @@ import base64
 from typing import Any
 
 import numpy as np
-from conftest import Client, decode_png, png
+
+from tests.service.conftest import Client, decode_png, png
 
 
 def reading(client: Client, pngs: list[bytes], fit: bool = False) -> np.ndarray:

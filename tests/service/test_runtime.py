@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tiny_model
 
 from service.manifest import ModelError, load_manifest
 from service.runtime import CPU, CUDA, Runtime, select_providers, softmax
+from tests.service import tiny_model
 
 
 def test_select_providers_follows_the_device_setting() -> None:

@@ -15,7 +15,7 @@ def tiny_run_args(out: Path, mnist_dir: Path, *extra: str) -> list[str]:
     """Arguments of a run that takes seconds: 3,000 images, a small network, one thread."""
     return [
         "--out", str(out), "--data-dir", str(mnist_dir), "--limit", "3000", "--epochs", "1",
-        "--labels", "500", "--batch-size", "100", "--labelled-batch-size", "50",
+        "--labels", "500", "--batch-size", "50", "--labelled-batch-size", "50", "--lr", "3e-3",
         "--device", "cpu", *TINY_MODEL, *extra,
     ]  # fmt: skip
 

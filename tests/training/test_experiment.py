@@ -19,6 +19,10 @@ def test_sweeps_cover_the_reports_settings():
     assert latent == [(8, 8), (64, 64)]
     assert [c.labels for _, c in sweep_configs("labels", base)] == [100, 600, 1000, 3000, None]
     assert [c.objective for _, c in sweep_configs("objective", base)] == ["simple", "ccvae"]
+    ablation = sweep_configs("ablation", TrainConfig(augment=True, consistency=3.0, generation=5.0))
+    assert [(c.augment, c.consistency, c.generation) for _, c in ablation] == [
+        (False, 0.0, 0.0), (True, 3.0, 0.0), (True, 3.0, 5.0)
+    ]  # fmt: skip
     with pytest.raises(ValueError, match="'gamma'"):
         sweep_configs("gamma", base)
 
@@ -32,11 +36,9 @@ def test_experiment_cli_writes_a_results_table_and_reuses_finished_runs(tmp_path
     results = json.loads((tmp_path / "objective" / "results.json").read_text())
     run = results["objective=ccvae"][0]
     assert 0.1 < run["test_accuracy"] <= 1 and "generation_fidelity" in run
-    assert (
-        tmp_path / "objective" / "objective=ccvae_seed=0" / "figures" / "generation.png"
-    ).exists()
-    stamp = (tmp_path / "objective" / "objective=ccvae_seed=0" / "result.json").stat().st_mtime_ns
+    (run_dir,) = [p.parent for p in (tmp_path / "runs").glob("*/config.json")
+                  if '"objective": "ccvae"' in p.read_text()]  # fmt: skip
+    assert (run_dir / "figures" / "generation.png").exists()
+    stamp = (run_dir / "result.json").stat().st_mtime_ns
     experiment.main(argv)  # a second call reads the finished runs instead of training again
-    assert (
-        tmp_path / "objective" / "objective=ccvae_seed=0" / "result.json"
-    ).stat().st_mtime_ns == stamp
+    assert (run_dir / "result.json").stat().st_mtime_ns == stamp

@@ -108,3 +108,27 @@ def test_objective_is_finite_and_decreases_on_a_fixed_batch(objective):
 def test_objective_rejects_an_unknown_name():
     with pytest.raises(ValueError, match="'m3'"):
         SemiSupervisedLoss(CCVAE(TINY), "m3", LossWeights())
+
+
+def test_generation_term_trains_only_the_decoder_and_the_prior():
+    torch.manual_seed(0)
+    model = CCVAE(TINY)
+    loss_fn = SemiSupervisedLoss(model, "simple", LossWeights(generation=1.0))
+    loss, terms = loss_fn.generated(batch=16)
+    loss.backward()
+    assert model.encoder.head.weight.grad is None and model.classifier.weight.grad is None
+    assert model.decoder.body[0].weight.grad.abs().sum() > 0
+    assert model.prior.embedding.weight.grad.abs().sum() > 0
+    assert 0 <= terms["acc_gen"] <= 1 and terms["ce_gen"] > 0
+
+
+def test_pseudo_labels_count_only_confident_digits():
+    torch.manual_seed(0)
+    model = CCVAE(TINY)
+    loss_fn = SemiSupervisedLoss(model, "simple", LossWeights(consistency=1.0, threshold=0.99))
+    x = _bars(12)
+    _, terms = loss_fn.unlabelled(x, x_clean=x)
+    assert terms["pseudo_share"] == 0.0  # an untrained classifier is never 99 % sure
+    lenient = SemiSupervisedLoss(model, "simple", LossWeights(consistency=1.0, threshold=0.0))
+    _, terms = lenient.unlabelled(x, x_clean=x)
+    assert terms["pseudo_share"] == 1.0 and terms["pseudo"] > 0

@@ -1,0 +1,135 @@
+"""A corpus of hostile and odd inputs beyond test_errors.py: each gets its 4xx, none a 500.
+
+Pictures broken in new ways (no pixel data, a bad checksum, real compressed bombs, JPEG headers
+that lie about their size, pictures too small to hold a digit), numbers that are not numbers
+(NaN, Infinity, 10^30, 5000-digit labels) and bodies of the wrong kind. Two of these were 500s
+before: a 2x1 picture (all border, read as noise) and a label of 5000 digits (int() refuses it).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.service.conftest import Client, png
+from tests.service.test_errors import DIGIT, GOOD, png_header
+
+JSON = {"content-type": "application/json"}
+JPEG = png(np.asarray(Image.fromarray(DIGIT).convert("RGB")), format="JPEG")
+
+
+def with_bad_checksum(data: bytes) -> bytes:
+    """The PNG with one byte of its pixel data flipped, so the chunk's CRC no longer matches."""
+    at = data.index(b"IDAT") + 4
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real JPEG whose frame header (SOF0) declares another size."""
+    at = JPEG.index(b"\xff\xc0") + 5
+    return JPEG[:at] + struct.pack(">HH", height, width) + JPEG[at + 4 :]
+
+
+def upload(data: bytes, name: str = "x.png", **params: str) -> dict[str, Any]:
+    return {"files": {"file": (name, data)}, "params": params}
+
+
+# (name, method, url, request keyword arguments, status, error type, words the message contains)
+CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
+    ("1x1 white", "POST", "/classify", upload(png(np.full((1, 1), 255, np.uint8))),
+     400, "invalid_image", "blank"),
+    ("1x1 black", "POST", "/classify", upload(png(np.zeros((1, 1), np.uint8))),
+     400, "invalid_image", "blank"),
+    ("2x1, all border", "POST", "/classify", upload(png(np.array([[0, 255]], np.uint8))),
+     400, "invalid_image", "nothing stands out"),
+    ("1x1, fit=false", "POST", "/reconstruct", upload(png(np.ones((1, 1), np.uint8)), fit="false"),
+     400, "invalid_image", "needs the model's 28x28"),
+    ("PNG without pixel data", "POST", "/classify", upload(png_header(28, 28)),
+     400, "invalid_image", "truncated or corrupt"),
+    ("PNG with a bad checksum", "POST", "/encode", upload(with_bad_checksum(GOOD)),
+     400, "invalid_image", "truncated or corrupt"),
+    ("truncated JPEG", "POST", "/classify", upload(JPEG[:200], "x.jpg"),
+     400, "invalid_image", "truncated or corrupt"),
+    ("compressed bomb, just over the limit", "POST", "/classify",
+     upload(png(np.zeros((4096, 4097), np.uint8))), 413, "payload_too_large", "bomb"),
+    ("JPEG claiming 60000x60000", "POST", "/intervene",
+     {**upload(jpeg_claiming(60000, 60000), "x.jpg"), "params": {"label": "3"}},
+     413, "payload_too_large", "bomb"),
+    ("NaN temperature in JSON", "POST", "/generate",
+     {"content": b'{"label": "7", "temperature": NaN}', "headers": JSON},
+     422, "invalid_request", "temperature"),
+    ("Infinity temperature in JSON", "POST", "/generate",
+     {"content": b'{"label": "7", "temperature": Infinity}', "headers": JSON},
+     422, "invalid_request", "temperature"),
+    ("NaN n in JSON", "POST", "/generate",
+     {"content": b'{"label": "7", "n": NaN}', "headers": JSON},
+     422, "invalid_request", "finite number"),
+    ("nan temperature in the query", "POST", "/generate",
+     {"params": {"label": "7", "temperature": "nan"}}, 422, "invalid_request", "'nan'"),
+    ("JSON array body", "POST", "/generate", {"json": [1, 2]},
+     422, "invalid_request", "[1, 2]"),
+    ("n = 10^30 in the query", "POST", "/generate", {"params": {"label": "7", "n": str(10**30)}},
+     422, "invalid_parameter", "out of range"),
+    ("n = 10^30 in JSON", "POST", "/generate", {"json": {"label": "7", "n": 10**30}},
+     422, "invalid_parameter", "out of range"),
+    ("n = 1e3", "POST", "/generate", {"params": {"label": "7", "n": "1e3"}},
+     422, "invalid_request", "'1e3'"),
+    ("steps = 10^30", "POST", "/interpolate",
+     {"params": {"start_label": "1", "end_label": "2", "steps": str(10**30)}},
+     422, "invalid_parameter", "out of range"),
+    ("seed = 2^64", "POST", "/generate", {"params": {"label": "7", "seed": str(2**64)}},
+     422, "invalid_request", "seed"),
+    ("label of 5000 digits", "POST", "/generate", {"params": {"label": "7" * 5000}},
+     422, "invalid_parameter", "(5000 characters)"),
+    ("full-width digit label", "POST", "/generate", {"params": {"label": "７"}},
+     422, "invalid_parameter", "'７'"),
+    ("multipart to /generate", "POST", "/generate", {"params": {"label": "7"}, **upload(GOOD)},
+     415, "unsupported_media_type", "multipart/form-data"),
+    ("JSON to /reconstruct", "POST", "/reconstruct", {"json": {"file": "x.png"}},
+     415, "unsupported_media_type", "application/json"),
+    ("form-urlencoded to /classify", "POST", "/classify", {"data": {"file": "x.png"}},
+     415, "unsupported_media_type", "x-www-form-urlencoded"),
+    ("multipart without a boundary", "POST", "/classify",
+     {"content": b"--x\r\n", "headers": {"content-type": "multipart/form-data"}},
+     400, "bad_request", "boundary"),
+    ("multipart that is not", "POST", "/classify",
+     {"content": b"no parts here", "headers": {"content-type": "multipart/form-data; boundary=z"}},
+     400, "bad_request", "multipart"),
+    ("file sent as a text field", "POST", "/classify", {"data": {"file": "x"}, "files": {"o": b""}},
+     422, "invalid_request", "Expected UploadFile"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status", "kind", "words"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_bad_input_gets_its_4xx_and_the_service_stays_ready(
+    client: Client,
+    method: str,
+    url: str,
+    kwargs: dict[str, Any],
+    status: int,
+    kind: str,
+    words: str,
+) -> None:
+    response = client.request(method, url, **kwargs)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] == kind
+    assert words in error["message"]
+    assert client.get("/health/ready").status_code == 200
+
+
+@pytest.mark.parametrize("mode", [None, "I;16"])
+def test_sixteen_bit_png_reads_as_its_eight_bit_twin(client: Client, mode: str | None) -> None:
+    wide = DIGIT.astype(np.uint16) * 257  # 0..65535, the same picture
+    eight = client.post("/classify", files={"file": ("8.png", GOOD)}).json()
+    sixteen = client.post("/classify", files={"file": ("16.png", png(wide, mode))}).json()
+    assert sixteen["label"] == eight["label"]
+    np.testing.assert_allclose(sixteen["probabilities"], eight["probabilities"], atol=1e-5)
