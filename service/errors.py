@@ -7,6 +7,7 @@ whose message names the offending value; nothing a request sends may end in a 50
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapi.exceptions import RequestValidationError
@@ -62,9 +63,12 @@ class NotReady(ServiceError):
     type = "not_ready"
 
 
-def error_response(status_code: int, type_: str, message: str) -> JSONResponse:
+def error_response(
+    status_code: int, type_: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """Write the one error body every failure of the service uses."""
-    return JSONResponse({"error": {"type": type_, "message": message}}, status_code=status_code)
+    body = {"error": {"type": type_, "message": message}}
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -91,6 +95,7 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "invalid_request", messages or "invalid request")
     if isinstance(exc, HTTPException):
         type_ = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
-        return error_response(exc.status_code, type_, str(exc.detail))
+        # NOTE: keep the exception's headers: a 405 must say what is allowed (RFC 9110 `Allow`).
+        return error_response(exc.status_code, type_, str(exc.detail), exc.headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal", f"internal error: {type(exc).__name__}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import warnings
 from typing import Literal
 
@@ -19,6 +20,7 @@ from service.errors import InvalidImage, PayloadTooLarge
 
 Invert = Literal["auto", "true", "false"]
 FORMATS = ("PNG", "JPEG")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BOX_FRACTION = 20 / 28
 """MNIST's digit box relative to its field."""
 MIN_CONTRAST = 0.1
@@ -34,6 +36,24 @@ def configure_pillow(max_pixels: int) -> None:
     Image.MAX_IMAGE_PIXELS = max_pixels
     # NOTE: Pillow only warns between 1x and 2x the limit; a warning must refuse the image too.
     warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+def pixels(data: bytes) -> int:
+    """Width x height that a PNG/JPEG header declares, or 0 when the header is unreadable.
+
+    Cheap (no pixel is decoded): it lets the caller choose where to decode; `decode` is what
+    refuses bad or oversized images.
+    """
+    if data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width * height)
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            width, height = image.size
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):  # fmt: skip
+        return 0  # `decode` refuses these from the header alone, as cheaply
+    return int(width * height)
 
 
 def decode(data: bytes, max_pixels: int) -> np.ndarray:
@@ -90,25 +110,40 @@ def _border(image: np.ndarray) -> np.ndarray:
     return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
 
 
+def _median(values: np.ndarray) -> float:
+    """np.median of a 1-D array, by sorting: a fifth of its cost on a digit's border."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return float((ordered[middle - 1] + ordered[middle]) / 2)
+
+
 def needs_inversion(grey: np.ndarray, invert: Invert) -> bool:
     """Whether the drawing is dark on light; `auto` reads the background off the border."""
     if invert != "auto":
         return invert == "true"
-    return bool(np.median(_border(grey)) > 0.5)
+    return _median(_border(grey)) > 0.5
 
 
 def to_field(grey: np.ndarray, height: int, width: int, floor: float = 0.0) -> np.ndarray:
     """White-on-black (H, W) -> (height, width) the MNIST way: crop, scale to box, centre mass."""
-    background = float(np.median(_border(grey)))
+    background = _median(_border(grey))
     peak = float(grey.max())
     if peak - background < MIN_CONTRAST:
         raise InvalidImage(
             f"no digit found: the image is blank (ink {peak:.3f} vs background {background:.3f})"
         )
     ink = np.clip((grey - background) / (peak - background), 0.0, 1.0)
-    deviation = np.median(np.abs(_border(ink) - np.median(_border(ink))))
+    border = _border(ink)
+    deviation = _median(np.abs(border - _median(border)))
     ink[ink <= max(floor, 3 * 1.4826 * deviation)] = 0.0  # noise; clean images keep all ink
     strong = ink > EXTENT
+    if not strong.any():  # e.g. a picture so small that all of it is border, read as noise
+        raise InvalidImage(
+            f"no digit found: nothing stands out from the background's noise in this "
+            f"{grey.shape[1]}x{grey.shape[0]} image"
+        )
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 

@@ -141,8 +141,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class GenerateRequest(BaseModel):
     """The parameters of /generate as a JSON body, instead of the query string."""
 
+    # NOTE: strict, so that JSON true/false is not taken for 1/0 (the schema says integer).
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [{"label": "7", "n": 4, "seed": 42, "temperature": 1.0, "format": "png"}]
         },

@@ -33,7 +33,8 @@ async def classify(
     plane: PlaneDep,
     settings: SettingsDep,
     file: Annotated[
-        list[UploadFile], File(description="PNG or JPEG; repeat the field for several images.")
+        list[UploadFile],
+        File(min_length=1, description="PNG or JPEG; repeat the field for several images."),
     ],
     invert: InvertQuery = "auto",
     fit: FitQuery = True,

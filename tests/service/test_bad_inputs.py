@@ -2,8 +2,9 @@
 
 Pictures broken in new ways (no pixel data, a bad checksum, real compressed bombs, JPEG headers
 that lie about their size, pictures too small to hold a digit), numbers that are not numbers
-(NaN, Infinity, 10^30, 5000-digit labels) and bodies of the wrong kind. Two of these were 500s
-before: a 2x1 picture (all border, read as noise) and a label of 5000 digits (int() refuses it).
+(NaN, Infinity, 10^30, 5000-digit labels, false for a seed) and bodies of the wrong kind. Two
+were 500s before (a 2x1 picture, all border and so read as noise; a label of 5000 digits, which
+int() refuses) and one was taken for valid (JSON false as seed 0, found by bench/fuzz.py).
 """
 
 from __future__ import annotations
@@ -67,9 +68,11 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
      422, "invalid_request", "temperature"),
     ("NaN n in JSON", "POST", "/generate",
      {"content": b'{"label": "7", "n": NaN}', "headers": JSON},
-     422, "invalid_request", "finite number"),
+     422, "invalid_request", "n: Input should be a valid integer"),
     ("nan temperature in the query", "POST", "/generate",
      {"params": {"label": "7", "temperature": "nan"}}, 422, "invalid_request", "'nan'"),
+    ("false for the seed in JSON", "POST", "/generate", {"json": {"label": "0", "seed": False}},
+     422, "invalid_request", "seed"),
     ("JSON array body", "POST", "/generate", {"json": [1, 2]},
      422, "invalid_request", "[1, 2]"),
     ("n = 10^30 in the query", "POST", "/generate", {"params": {"label": "7", "n": str(10**30)}},

@@ -1,0 +1,85 @@
+"""Where a served request's time goes: py-spy samples ccvae-serve while wrk loads it.
+
+    python -m bench.hotspots                         # /classify, 64 connections, 10 s
+    python -m bench.hotspots --endpoint /generate --connections 1 --flags --no-batching
+
+Prints the functions holding the most samples, inclusive and self, over every thread of the
+server (idle waits left out), and keeps the raw folded stacks for a flame graph
+(`flamegraph.pl bench/results/hotspots.txt > profile.svg`, or load it into speedscope.app).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench import workload, wrk
+from bench.server import BIN, REPO, Server, ccvae_serve, free_port
+
+IDLE = ("Condition.wait", "Runner.run", "_worker (concurrent/futures/thread.py", "select")
+
+
+def summarize(folded: Path, top: int) -> str:
+    """Inclusive and self shares of the folded stacks' frames, idle waits dropped."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")[1:]  # the first is the thread
+        if not frames or any(frames[-1].startswith(idle) for idle in IDLE):
+            continue
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+        own[frames[-1]] += int(count)
+    lines = [f"{total} busy samples", "-- inclusive"]
+    lines += [f"{n / total:6.1%}  {f}" for f, n in inclusive.most_common(top)]
+    lines += ["-- self"] + [f"{n / total:6.1%}  {f}" for f, n in own.most_common(top)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--endpoint", choices=("/classify", "/generate"), default="/classify")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "hotspots.txt")
+    parser.add_argument("--flags", nargs=argparse.REMAINDER, default=[], help="for ccvae-serve")
+    args = parser.parse_args(argv)
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    if not Path(spy).exists():
+        raise SystemExit("py-spy is not installed: pip install py-spy")
+    wrk.require()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ccvae-profile-") as tmp:
+        make = (
+            workload.classify_requests
+            if args.endpoint == "/classify"
+            else workload.generate_requests
+        )
+        requests = workload.write(make(256), Path(tmp) / "set")
+        port = free_port()
+        with Server("service", ccvae_serve(port, *args.flags), port, Path(tmp) / "log") as s:
+            assert s.process is not None
+            wrk.run(s.url, requests, args.connections, 2)  # warm-up
+            record = subprocess.Popen([
+                spy, "record", "--pid", str(s.process.pid), "--duration", str(args.seconds),
+                "--rate", "250", "--format", "raw", "--output", str(args.out),
+                "--threads", "--nonblocking",
+            ])  # fmt: skip
+            result = wrk.run(s.url, requests, args.connections, args.seconds + 1)
+            record.wait()
+    print(f"{args.endpoint} at {args.connections} connections: {result.rps:.0f} req/s")
+    print(summarize(args.out, args.top))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""A server under test: started as its own process on a free loopback port, timed to ready.
+
+Every contender runs under the same uvicorn (same event loop, same HTTP parser, same log level)
+so that only the application differs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOST = "127.0.0.1"  # NOTE: load is only ever sent to the loopback interface
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def uvicorn_factory(factory: str, port: int) -> list[str]:
+    """The command serving `module:create_app` as ccvae-serve serves the service."""
+    return [str(BIN / "uvicorn"), "--factory", factory, "--host", HOST, "--port", str(port)]
+
+
+def ccvae_serve(port: int, *flags: str) -> list[str]:
+    return [str(BIN / "ccvae-serve"), "--host", HOST, "--port", str(port), *flags]
+
+
+def status(url: str, timeout: float = 2.0) -> int | None:
+    """HTTP status of a GET, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (OSError, urllib.error.URLError):
+        return None
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its threads, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    """A running server process; `ready_s` is the time from spawn to the first 200 of `ready`."""
+
+    name: str
+    command: list[str]
+    port: int
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/health/ready"
+    process: subprocess.Popen[bytes] | None = None
+    ready_s: float = float("nan")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> Server:
+        env = {**os.environ, **self.env}
+        with self.log.open("wb") as log:
+            t0 = time.perf_counter()
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO
+            )
+        while status(self.url + self.ready_path, timeout=1.0) != 200:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+            if time.perf_counter() - t0 > timeout:
+                self.stop()
+                raise RuntimeError(f"{self.name} not ready in {timeout} s")
+            time.sleep(0.02)
+        self.ready_s = time.perf_counter() - t0
+        return self
+
+    def rss_mib(self) -> float:
+        assert self.process is not None
+        return rss_mib(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process, all its threads, so far."""
+        assert self.process is not None
+        return cpu_seconds(self.process.pid)
+
+    def stop(self) -> int | None:
+        """SIGTERM (uvicorn's graceful shutdown), then wait; returns the exit status."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
