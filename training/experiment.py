@@ -71,10 +71,15 @@ def run_key(cfg: TrainConfig) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device) -> dict:
-    """Train (or reuse a finished run), then measure the best-validation checkpoint on test."""
+def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device,
+            remeasure: bool = False) -> dict:  # fmt: skip
+    """Train (or reuse a finished run), then measure the best-validation checkpoint on test.
+
+    A finished run's measurements are reused too, unless `remeasure` asks to take them again
+    with the current evaluation code (training is never repeated).
+    """
     result_path = out / "result.json"
-    if result_path.exists():
+    if result_path.exists() and not remeasure:
         return json.loads(result_path.read_text())
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
@@ -143,13 +148,15 @@ def _settings(cfg: TrainConfig) -> str:
 
 
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
-              judge_dir: str | None, device: torch.device, command: str) -> str:  # fmt: skip
+              judge_dir: str | None, device: torch.device, command: str,
+              remeasure: bool = False) -> str:  # fmt: skip
     rows = []
     for tag, cfg in sweep_configs(sweep, base):
         results = []
         for seed in seeds:
             run_cfg = replace(cfg, seed=seed)
-            results.append(run_one(run_cfg, out / "runs" / run_key(run_cfg), judge_dir, device))
+            run_dir = out / "runs" / run_key(run_cfg)
+            results.append(run_one(run_cfg, run_dir, judge_dir, device, remeasure))
         rows.append((tag, cfg, results))
     text = (
         f"# Sweep: {sweep}\n\n"
@@ -177,6 +184,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default="results", help="results directory")
     p.add_argument("--judge", default="models/judge-mnist", help="judge CNN ('' to skip)")
     p.add_argument("--seeds", default="0", help="comma-separated seeds (label draws)")
+    p.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="measure finished runs again with the current evaluation code",
+    )
     add_train_args(p)
     args = p.parse_args(argv)
     if args.threads:
@@ -188,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     for sweep in sweeps:
         text = run_sweep(
             sweep, base, seeds, Path(args.out), args.judge or None,
-            resolve_device(args.device), command,
+            resolve_device(args.device), command, args.remeasure,
         )  # fmt: skip
         print(text)
 

@@ -42,3 +42,7 @@ def test_experiment_cli_writes_a_results_table_and_reuses_finished_runs(tmp_path
     stamp = (run_dir / "result.json").stat().st_mtime_ns
     experiment.main(argv)  # a second call reads the finished runs instead of training again
     assert (run_dir / "result.json").stat().st_mtime_ns == stamp
+    trained = (run_dir / "last.pt").stat().st_mtime_ns
+    experiment.main([*argv, "--remeasure"])  # measures again, never trains again
+    assert (run_dir / "result.json").stat().st_mtime_ns > stamp
+    assert (run_dir / "last.pt").stat().st_mtime_ns == trained
