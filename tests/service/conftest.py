@@ -126,3 +126,22 @@ def frames(strip: np.ndarray, count: int, size: int = 28, pad: int = 2) -> np.nd
             for i in range(count)
         ]
     )
+
+
+def assert_clean_4xx(
+    client: Client,
+    method: str,
+    url: str,
+    kwargs: dict[str, Any],
+    status: int,
+    kind: str,
+    words: str,
+) -> None:
+    """The request gets `status` with an error of type `kind` whose message contains `words`,
+    and the service is still ready afterwards."""
+    response = client.request(method, url, **kwargs)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] == kind
+    assert words in error["message"]
+    assert client.get("/health/ready").status_code == 200

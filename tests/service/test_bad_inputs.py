@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.service.conftest import Client, png
+from tests.service.conftest import Client, assert_clean_4xx, png
 from tests.service.test_errors import DIGIT, GOOD, png_header
 
 JSON = {"content-type": "application/json"}
@@ -121,12 +121,7 @@ def test_bad_input_gets_its_4xx_and_the_service_stays_ready(
     kind: str,
     words: str,
 ) -> None:
-    response = client.request(method, url, **kwargs)
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["type"] == kind
-    assert words in error["message"]
-    assert client.get("/health/ready").status_code == 200
+    assert_clean_4xx(client, method, url, kwargs, status, kind, words)
 
 
 @pytest.mark.parametrize("mode", [None, "I;16"])

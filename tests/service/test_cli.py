@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,12 +11,7 @@ import pytest
 
 from service.cli import main
 from tests.service.conftest import png
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.service.live_server import start_server
 
 
 def test_help_shows_each_setting_and_its_default(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,23 +42,8 @@ def test_main_refuses_an_unknown_device(capsys: pytest.CaptureFixture[str]) -> N
 def test_ccvae_serve_answers_over_http(
     shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
-    assert script, "ccvae-serve is not installed: pip install -e .[serve]"
-    port = free_port()
-    command = [script, "--port", str(port), "--model-dir", str(shipped_model), "--threads", "1"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server, url = start_server(shipped_model)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ccvae-serve did not become ready in 60 s"
-            time.sleep(0.2)
         digit = png(mnist[0][0])
         response = httpx.post(f"{url}/classify", files={"file": ("d.png", digit)}, timeout=10)
         assert response.status_code == 200

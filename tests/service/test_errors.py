@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.service.conftest import Client, png
+from tests.service.conftest import Client, assert_clean_4xx, png
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -260,12 +260,7 @@ def test_bad_request_gets_its_4xx_and_the_service_stays_ready(
     kind: str,
     words: str,
 ) -> None:
-    response = client.request(method, url, **kwargs)
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["type"] == kind
-    assert words in error["message"]
-    assert client.get("/health/ready").status_code == 200
+    assert_clean_4xx(client, method, url, kwargs, status, kind, words)
 
 
 def test_several_files_name_the_bad_one(client: Client) -> None:

@@ -8,11 +8,7 @@ end, answer them, and only then stop the model and exit.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,33 +19,9 @@ import httpx
 import numpy as np
 
 from tests.service.conftest import png
+from tests.service.live_server import start_server
 
 IN_FLIGHT = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(shipped_model: Path) -> tuple[subprocess.Popen[bytes], str]:
-    script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
-    assert script, "ccvae-serve is not installed: pip install -e .[serve]"
-    port = free_port()
-    command = [script, "--port", str(port), "--model-dir", str(shipped_model), "--threads", "1"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "ccvae-serve did not become ready in 60 s"
-        time.sleep(0.1)
 
 
 def held_body(body: bytes, sent: threading.Semaphore, release: threading.Event) -> Iterator[bytes]:
@@ -74,7 +46,7 @@ def test_sigterm_lets_requests_in_flight_finish_with_200(
     ]
     generate = json.dumps({"label": "7", "n": 16, "format": "json", "seed": 1}).encode()
     sent, release = threading.Semaphore(0), threading.Event()
-    server, url = start(shipped_model)
+    server, url = start_server(shipped_model)
 
     def classify(i: int) -> httpx.Response:
         headers = {"content-type": f"multipart/form-data; boundary={boundary}"}

@@ -1,0 +1,40 @@
+"""A real `ccvae-serve` process on a free loopback port, for the tests that need one."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(model_dir: Path, timeout_s: float = 60) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ccvae-serve on the model and wait until /health/ready answers 200."""
+    script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
+    assert script, "ccvae-serve is not installed: pip install -e .[serve]"
+    port = free_port()
+    command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            raise AssertionError(f"ccvae-serve did not become ready in {timeout_s:.0f} s")
+        time.sleep(0.1)
