@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
+from training.baselines import build_model
 from training.config import ModelConfig
-from training.model import CCVAE
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -19,9 +20,13 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def load_model(checkpoint: str | os.PathLike[str]) -> tuple[CCVAE, dict[str, Any]]:
-    """The model of a checkpoint in eval mode, and the checkpoint itself."""
+def load_model(checkpoint: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """The model of a checkpoint in eval mode (a CCVAE unless it says otherwise), and the
+    checkpoint itself."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    model = CCVAE(ModelConfig.from_dict(state["train_config"]["model"]))
+    config = state["train_config"]
+    model: nn.Module = build_model(
+        config.get("model_kind", "ccvae"), ModelConfig.from_dict(config["model"])
+    )
     model.load_state_dict(state["model"])
     return model.eval(), state

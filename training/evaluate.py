@@ -24,13 +24,16 @@ def evaluate(
 ) -> dict[str, Any]:
     """Classification by q(y|z_c = posterior mean) and reconstruction from the posterior mean.
 
+    Baselines answer through the same two methods: q(y|x), and the posterior mean of z under
+    q(y|x)'s label.
+
     Runs on the model's device; the images and labels stay on the CPU until batched.
 
     `reconstruction_bce` is the Bernoulli negative log-likelihood in nats per image;
     `reconstruction_mse` the mean squared pixel error, the figure people compare across models.
     """
     was_training = model.training
-    device = model.classifier.weight.device
+    device = next(model.parameters()).device
     model.eval()
     k = model.cfg.num_classes
     confusion = torch.zeros(k, k, dtype=torch.long)
@@ -38,10 +41,9 @@ def evaluate(
     for start in range(0, len(images), batch_size):
         x = to_float(images[start : start + batch_size]).to(device)
         y = labels[start : start + batch_size]
-        loc, _ = model.encoder(x)
-        pred = model.classifier(model.split(loc)[0]).argmax(-1).cpu()
+        pred = model.classify(x).argmax(-1).cpu()
         confusion += torch.bincount(y * k + pred, minlength=k * k).view(k, k)
-        logits = model.decoder(loc)
+        logits = model.reconstruct(x)
         bce += float(F.binary_cross_entropy_with_logits(logits, x, reduction="sum"))
         mse += float((torch.sigmoid(logits) - x).pow(2).mean((1, 2, 3)).sum())
     model.train(was_training)

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from training.baselines import MODELS
 from training.checkpoint import load_model
 from training.config import ModelConfig
 from training.data import load_mnist
@@ -36,7 +37,8 @@ from training.train import TrainConfig, add_train_args, config_from_args, resolv
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
-SWEEPS = ("beta", "latent", "labels", "objective", "ablation")
+SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines")
+BASELINE_BUDGETS: tuple[int | None, ...] = (100, 1000, None)
 
 
 def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
@@ -62,12 +64,22 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             ("+ augment, pseudo-labels", replace(base, generation=0.0)),
             ("+ generation term", base),
         ]
+    if name == "baselines":  # the same data, batches and extra terms for every model
+        return [(f"{kind}, labels={n or 'all'}", replace(base, model_kind=kind, labels=n))
+                for n in BASELINE_BUDGETS for kind in MODELS]  # fmt: skip
     raise ValueError(f"unknown sweep {name!r}; choose from {SWEEPS}")
 
 
 def run_key(cfg: TrainConfig) -> str:
-    """A run's directory name: the hash of its configuration, so sweeps share identical runs."""
-    text = json.dumps(asdict(replace(cfg, data_dir=None)), sort_keys=True)
+    """A run's directory name: the hash of its configuration, so sweeps share identical runs.
+
+    The model kind enters only when it is not the default, so every CCVAE run keeps the key it
+    had before baselines existed, and its finished run is found again.
+    """
+    fields = asdict(replace(cfg, data_dir=None))
+    if fields["model_kind"] == "ccvae":
+        del fields["model_kind"]
+    text = json.dumps(fields, sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 

@@ -28,9 +28,13 @@ def positive_scale(raw: torch.Tensor) -> torch.Tensor:
 
 
 class Encoder(nn.Module):
-    """x (B, 1, 28, 28) in [0, 1] → loc, scale (B, Dc + Ds)."""
+    """x (B, 1, 28, 28) in [0, 1] → loc, scale (B, Dc + Ds).
 
-    def __init__(self, cfg: ModelConfig) -> None:
+    `extra` widens the head's input for M2's q(z|x, y), which appends one-hot y to the features;
+    the body (`features`) is the same network for every model in the comparison.
+    """
+
+    def __init__(self, cfg: ModelConfig, extra: int = 0) -> None:
         super().__init__()
         c = cfg.channels
         self.features = nn.Sequential(
@@ -42,22 +46,33 @@ class Encoder(nn.Module):
             nn.Linear(2 * c * 7 * 7, cfg.hidden),
             nn.ReLU(),
         )
-        self.head = nn.Linear(cfg.hidden, 2 * cfg.latent)
+        self.head = nn.Linear(cfg.hidden + extra, 2 * cfg.latent)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        loc, raw = self.head(self.features(x)).chunk(2, dim=-1)  # (B, D) each
+        return self.posterior(self.features(x))
+
+    def posterior(
+        self, h: torch.Tensor, extra: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features h (B, H) [and extra inputs (B, E)] → loc, scale (B, D)."""
+        if extra is not None:
+            h = torch.cat([h, extra], -1)
+        loc, raw = self.head(h).chunk(2, dim=-1)  # (B, D) each
         return loc, positive_scale(raw)
 
 
 class Decoder(nn.Module):
-    """z (B, Dc + Ds) → Bernoulli logits (B, 1, 28, 28)."""
+    """z (B, Dc + Ds) → Bernoulli logits (B, 1, 28, 28).
 
-    def __init__(self, cfg: ModelConfig) -> None:
+    `extra` widens the input for M2's p(x|y, z), which takes [z, one-hot y].
+    """
+
+    def __init__(self, cfg: ModelConfig, extra: int = 0) -> None:
         super().__init__()
         c = cfg.channels
         self.c = c
         self.body = nn.Sequential(
-            nn.Linear(cfg.latent, cfg.hidden),
+            nn.Linear(cfg.latent + extra, cfg.hidden),
             nn.ReLU(),
             nn.Linear(cfg.hidden, 2 * c * 7 * 7),
             nn.ReLU(),
@@ -106,11 +121,26 @@ class CCVAE(nn.Module):
         labels = torch.arange(self.cfg.num_classes, device=self.classifier.weight.device)
         return self.prior(labels)
 
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of q(y|z_c = posterior mean), (B, K)."""
+        loc, _ = self.encoder(x)
+        return self.classifier(self.split(loc)[0])
+
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Class probabilities from the posterior mean of z_c, as the service computes them."""
-        loc, _ = self.encoder(x)
-        return self.classifier(self.split(loc)[0]).softmax(-1)
+        return self.classify(x).softmax(-1)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Bernoulli logits (B, 1, 28, 28) decoded from the posterior mean."""
+        return self.decoder(self.encoder(x)[0])
+
+    @torch.no_grad()
+    def intervene(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Images of x with only the label part changed: x's z_s under the prior mean of z_c|y."""
+        _, z_s = self.split(self.encoder(x)[0])
+        z_c, _ = self.prior(y)
+        return torch.sigmoid(self.decoder(torch.cat([z_c, z_s], -1)))
 
     @torch.no_grad()
     def generate(
