@@ -22,7 +22,7 @@ from service.errors import ServiceError, handle_error
 from service.manifest import load_manifest
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RequestMetrics
-from service.routers import classify, generate, ops, page, transform
+from service.routers import classify, generate, inference_protocol, ops, page, transform
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -72,5 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (classify.router, generate.router, transform.router, ops.router):
         app.include_router(router)
     app.include_router(page.router)
+    app.include_router(inference_protocol.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
     return app

@@ -1,0 +1,266 @@
+"""Tensors of the Open Inference Protocol to numpy and back, checked against a model's signature.
+
+A request body is a JSON object, optionally followed by raw tensor bytes (the binary tensor data
+extension): `Inference-Header-Content-Length` says where the JSON ends, and each input with a
+`binary_data_size` parameter takes that many bytes of the rest, in the order of the inputs.
+Binary data is little-endian, row-major, without padding. Knows nothing of HTTP or onnxruntime.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from service.errors import ServiceError
+from service.oip_schemas import InferenceRequest, RequestInput
+
+DATATYPES: Mapping[str, np.dtype[Any]] = {
+    "BOOL": np.dtype("?"),
+    "UINT8": np.dtype("<u1"),
+    "UINT16": np.dtype("<u2"),
+    "UINT32": np.dtype("<u4"),
+    "UINT64": np.dtype("<u8"),
+    "INT8": np.dtype("<i1"),
+    "INT16": np.dtype("<i2"),
+    "INT32": np.dtype("<i4"),
+    "INT64": np.dtype("<i8"),
+    "FP16": np.dtype("<f2"),
+    "FP32": np.dtype("<f4"),
+    "FP64": np.dtype("<f8"),
+}
+"""The protocol's datatypes that numpy holds natively (BYTES and BF16 have no use here)."""
+
+
+class InvalidTensor(ServiceError):
+    """A request the protocol cannot read, or whose tensors do not fit the model."""
+
+    type = "invalid_tensor"
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A model's input or output: name, protocol datatype and shape (-1: any size)."""
+
+    name: str
+    datatype: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Selected:
+    """An output to return, and whether as binary data."""
+
+    name: str
+    binary: bool
+
+
+def split_body(body: bytes, header_length: int | None) -> tuple[bytes, bytes]:
+    """The JSON part and the binary part of a request body."""
+    if header_length is None:
+        return body, b""
+    if header_length > len(body):
+        raise InvalidTensor(
+            f"Inference-Header-Content-Length is {header_length}, "
+            f"but the body has only {len(body)} bytes"
+        )
+    return body[:header_length], body[header_length:]
+
+
+def parse_request(header: bytes) -> InferenceRequest:
+    """Validate the JSON part of a request, naming each field that is wrong."""
+    try:
+        return InferenceRequest.model_validate_json(header)
+    except ValidationError as e:
+        problems = []
+        for error in e.errors(include_url=False):
+            where = ".".join(str(part) for part in error["loc"]) or "body"
+            if error["type"] == "json_invalid":
+                problems.append(f"the request is not valid JSON: {error['ctx']['error']}")
+                continue
+            shown = ""
+            if error["type"] != "missing" and error.get("input") is not None:
+                shown = f" (got {error['input']!r:.60})"
+            problems.append(f"{where}: {error['msg']}{shown}")
+        raise InvalidTensor("; ".join(problems)) from None
+
+
+def binary_chunks(inputs: Sequence[RequestInput], binary: bytes) -> dict[str, bytes]:
+    """Cut the bytes after the JSON into each binary input's data, checking they add up."""
+    chunks: dict[str, bytes] = {}
+    offset = 0
+    for tensor in inputs:
+        size = tensor.parameters.get("binary_data_size")
+        if size is None:
+            continue
+        if type(size) is not int or size < 0:
+            raise InvalidTensor(
+                f"input {tensor.name!r}: binary_data_size must be a byte count, got {size!r}"
+            )
+        if tensor.data is not None:
+            raise InvalidTensor(f"input {tensor.name!r} has both data and binary_data_size")
+        if offset + size > len(binary):
+            raise InvalidTensor(
+                f"input {tensor.name!r} declares {size} bytes of binary data at offset {offset}, "
+                f"but only {len(binary)} bytes follow the JSON"
+            )
+        chunks[tensor.name] = binary[offset : offset + size]
+        offset += size
+    if offset != len(binary):
+        raise InvalidTensor(
+            f"{len(binary)} bytes follow the JSON, but the inputs' binary_data_size add up to "
+            f"{offset}"
+        )
+    return chunks
+
+
+def flatten(data: list[Any]) -> list[Any]:
+    """The elements of a flat or nested list in row-major order (iterative: no recursion limit)."""
+    flat: list[Any] = []
+    stack = [iter(data)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, list):
+                stack.append(iter(item))
+                break
+            flat.append(item)
+        else:
+            stack.pop()
+    return flat
+
+
+def check_shape(tensor: RequestInput, spec: TensorSpec, model: str) -> tuple[int, ...]:
+    """The request's shape, if it fits the model's: same rank, fixed axes equal, free axes >= 1."""
+    shape = tuple(tensor.shape)
+    fits = len(shape) == len(spec.shape) and all(
+        (want == -1 and got >= 1) or got == want
+        for got, want in zip(shape, spec.shape, strict=False)
+    )
+    if not fits:
+        raise InvalidTensor(
+            f"input {tensor.name!r} has shape {list(shape)}; model {model!r} takes "
+            f"{list(spec.shape)} (-1: any size from 1)"
+        )
+    return shape
+
+
+def _from_json(name: str, data: list[Any], dtype: np.dtype[Any], count: int) -> np.ndarray:
+    flat = flatten(data)
+    if len(flat) != count:
+        raise InvalidTensor(f"input {name!r} has {len(flat)} elements; its shape needs {count}")
+    if dtype.kind == "b":
+        wrong = next((x for x in flat if type(x) is not bool), None)
+    elif dtype.kind in "iu":
+        wrong = next((x for x in flat if type(x) is not int), None)
+    else:
+        wrong = next((x for x in flat if type(x) not in (int, float)), None)
+    if wrong is not None:
+        raise InvalidTensor(f"input {name!r} holds {wrong!r:.40}, which is not a {dtype.name}")
+    try:
+        return np.array(flat, dtype=dtype)
+    except OverflowError:
+        raise InvalidTensor(
+            f"input {name!r} holds a value outside the range of {dtype.name}"
+        ) from None
+
+
+def decode_input(
+    tensor: RequestInput, spec: TensorSpec, raw: bytes | None, model: str
+) -> np.ndarray:
+    """One input tensor as an array of the model's datatype and the request's shape."""
+    if tensor.datatype != spec.datatype:
+        raise InvalidTensor(
+            f"input {tensor.name!r} has datatype {tensor.datatype!r:.40}; model {model!r} takes "
+            f"{spec.datatype}"
+        )
+    shape = check_shape(tensor, spec, model)
+    dtype, count = DATATYPES[spec.datatype], math.prod(shape)
+    if raw is not None:
+        if len(raw) != count * dtype.itemsize:
+            raise InvalidTensor(
+                f"input {tensor.name!r} has {len(raw)} bytes of binary data; shape {list(shape)} "
+                f"of {spec.datatype} needs {count * dtype.itemsize}"
+            )
+        array = np.frombuffer(raw, dtype=dtype)
+    elif tensor.data is None:
+        raise InvalidTensor(f"input {tensor.name!r} has neither data nor binary_data_size")
+    else:
+        array = _from_json(tensor.name, tensor.data, dtype, count)
+    if dtype.kind == "f":
+        # NOTE: after the cast, so that 1e300 sent for an FP32 input counts as the inf it becomes.
+        bad = np.flatnonzero(~np.isfinite(array))
+        if bad.size:
+            raise InvalidTensor(
+                f"input {tensor.name!r} holds {array[bad[0]]} at flat index {bad[0]}; "
+                "only finite numbers are accepted"
+            )
+    return array.reshape(shape)
+
+
+def select_outputs(request: InferenceRequest, outputs: Sequence[TensorSpec]) -> list[Selected]:
+    """The outputs to return, in the order asked, each as JSON or binary data."""
+    default = request.parameters.get("binary_data_output", False)
+    if type(default) is not bool:
+        raise InvalidTensor(f"parameter binary_data_output must be true or false, got {default!r}")
+    names = [spec.name for spec in outputs]
+    if request.outputs is None:
+        return [Selected(name, default) for name in names]
+    selected: list[Selected] = []
+    for output in request.outputs:
+        if output.name not in names:
+            raise InvalidTensor(f"output {output.name!r:.40} is not one of the model's {names}")
+        if any(s.name == output.name for s in selected):
+            raise InvalidTensor(f"output {output.name!r} is asked for twice")
+        if output.parameters.get("classification", 0):
+            raise InvalidTensor("the classification extension is not supported")
+        binary = output.parameters.get("binary_data", default)
+        if type(binary) is not bool:
+            raise InvalidTensor(
+                f"output {output.name!r}: binary_data must be true or false, got {binary!r}"
+            )
+        selected.append(Selected(output.name, binary))
+    return selected
+
+
+def datatype_of(dtype: np.dtype[Any]) -> str:
+    """The protocol's name for a numpy dtype."""
+    for name, candidate in DATATYPES.items():
+        if candidate == dtype:
+            return name
+    raise ValueError(f"numpy dtype {dtype} has no datatype in the protocol")
+
+
+def encode_response(
+    model: str,
+    version: str,
+    request_id: str | None,
+    outputs: Sequence[tuple[Selected, np.ndarray]],
+) -> tuple[bytes, int | None]:
+    """The response body, and the length of its JSON part when binary outputs follow it."""
+    tensors, chunks = [], []
+    for selected, array in outputs:
+        tensor: dict[str, Any] = {
+            "name": selected.name,
+            "datatype": datatype_of(array.dtype),
+            "shape": list(array.shape),
+        }
+        if selected.binary:
+            raw = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+            tensor["parameters"] = {"binary_data_size": len(raw)}
+            chunks.append(raw)
+        else:
+            tensor["data"] = array.ravel().tolist()
+        tensors.append(tensor)
+    body: dict[str, Any] = {"model_name": model, "model_version": version}
+    if request_id is not None:
+        body["id"] = request_id
+    body["outputs"] = tensors
+    header = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    if not chunks:
+        return header, None
+    return b"".join([header, *chunks]), len(header)
