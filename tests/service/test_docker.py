@@ -3,50 +3,18 @@ run is a declared console script, the service runs as non-root with a readiness 
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import tomllib
 import yaml
 
+from service.settings import Settings
+from tests.service.dockerfile import command, parse, served_port
 from tests.service.mnist_idx import REPO
 
 DOCKERFILES = ("Dockerfile", "Dockerfile.gpu", "Dockerfile.train")
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    argument: str
-
-    def words(self) -> list[str]:
-        """Exec form (JSON array) or shell form, as a list of words."""
-        text = self.argument.strip()
-        return json.loads(text) if text.startswith("[") else shlex.split(text)
-
-
-def parse(path: Path) -> list[Instruction]:
-    """Instructions of a Dockerfile, comments dropped and continuation lines joined."""
-    logical, pending = [], ""
-    for line in path.read_text().splitlines():
-        if line.lstrip().startswith("#") or not line.strip():
-            continue
-        pending += line.rstrip()
-        if pending.endswith("\\"):
-            pending = pending[:-1] + " "
-            continue
-        logical.append(pending)
-        pending = ""
-    instructions = []
-    for text in logical:
-        keyword, _, argument = text.strip().partition(" ")
-        instructions.append(Instruction(keyword.upper(), argument.strip()))
-    return instructions
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +26,6 @@ def project() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
-
-
-def command(instructions: list[Instruction]) -> list[str]:
-    entry = [i for i in instructions if i.keyword == "ENTRYPOINT"]
-    cmd = [i for i in instructions if i.keyword == "CMD"]
-    return entry[-1].words() if entry else cmd[-1].words()
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -123,7 +85,7 @@ def test_gpu_image_swaps_onnxruntime_for_the_gpu_build() -> None:
 def test_compose_serves_cpu_by_default_with_gpu_and_train_profiles(compose: dict[str, Any]) -> None:
     services = compose["services"]
     default = [s for s in services.values() if not s.get("profiles")]
-    assert [s["build"]["dockerfile"] for s in default] == ["docker/Dockerfile"]
+    assert [s["build"]["dockerfile"] for s in default if "build" in s] == ["docker/Dockerfile"]
     by_profile = {p: s for s in services.values() for p in s.get("profiles", [])}
     assert by_profile["gpu"]["build"]["dockerfile"] == "docker/Dockerfile.gpu"
     assert by_profile["train"]["build"]["dockerfile"] == "docker/Dockerfile.train"
@@ -134,8 +96,77 @@ def test_compose_serves_cpu_by_default_with_gpu_and_train_profiles(compose: dict
 def test_compose_builds_from_the_repository_and_publishes_the_served_port(
     compose: dict[str, Any],
 ) -> None:
-    for service in compose["services"].values():
+    built = [s for s in compose["services"].values() if "build" in s]
+    for service in built:
         assert (REPO / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
-    for service in ("ccvae", "ccvae-gpu"):
-        ports = compose["services"][service]["ports"]
+    for name in ("lb", "ccvae-gpu"):
+        ports = compose["services"][name]["ports"]
         assert any(str(p).endswith(":8000") for p in ports)
+
+
+def nginx_directives(text: str) -> dict[str, list[list[str]]]:
+    """Every directive of an nginx config, by name, with its arguments (blocks flattened)."""
+    text = re.sub(r"#[^\n]*", "", text)
+    found: dict[str, list[list[str]]] = {}
+    for statement in re.split(r"[;{}]", text):
+        if words := statement.split():
+            found.setdefault(words[0], []).append(words[1:])
+    return found
+
+
+@pytest.fixture(scope="module")
+def nginx(compose: dict[str, Any]) -> dict[str, list[list[str]]]:
+    """The load balancer's config, as mounted by compose into the nginx image's conf.d."""
+    mounts = [str(v).split(":") for v in compose["services"]["lb"]["volumes"]]
+    (source,) = [m[0] for m in mounts if m[1] == "/etc/nginx/conf.d/default.conf"]
+    path = REPO / source
+    assert path.parent == REPO / "docker" and path.is_file(), f"no nginx config at {source}"
+    return nginx_directives(path.read_text())
+
+
+def test_the_cpu_service_can_be_scaled_as_it_has_no_fixed_host_port_or_name(
+    compose: dict[str, Any],
+) -> None:
+    ccvae = compose["services"]["ccvae"]
+    assert "container_name" not in ccvae
+    assert "ports" not in ccvae, "a fixed host port lets only one replica of ccvae start"
+    assert [str(p) for p in ccvae["expose"]] == [str(served_port(REPO / "docker/Dockerfile"))]
+    assert not ccvae.get("healthcheck", {}).get("disable", False)
+
+
+def test_the_load_balancer_starts_once_the_replicas_are_ready(compose: dict[str, Any]) -> None:
+    lb = compose["services"]["lb"]
+    assert re.fullmatch(r"nginx:\d+\.\d+(-alpine)?", lb["image"])
+    assert lb["depends_on"]["ccvae"]["condition"] == "service_healthy"
+    # healthy means ready: the ccvae image's HEALTHCHECK asks /health/ready
+    (healthcheck,) = [i for i in parse(REPO / "docker/Dockerfile") if i.keyword == "HEALTHCHECK"]
+    assert "/health/ready" in healthcheck.argument
+    assert "/health/ready" in " ".join(lb["healthcheck"]["test"])
+
+
+def test_the_load_balancer_spreads_requests_over_every_replica_by_service_name(
+    compose: dict[str, Any], nginx: dict[str, list[list[str]]]
+) -> None:
+    port = served_port(REPO / "docker/Dockerfile")
+    (upstream,) = nginx["upstream"]
+    (upstream_server,) = [words for words in nginx["server"] if words]  # not the server block
+    address, *options = upstream_server
+    assert address == f"ccvae:{port}", "the upstream is the compose service, on its served port"
+    # re-resolved through Docker's DNS, so replicas added by a later --scale get requests too
+    assert "resolve" in options and nginx["zone"] and nginx["resolver"][0][0] == "127.0.0.11"
+    assert [f"http://{upstream[0]}"] in nginx["proxy_pass"]
+    (listen,) = nginx["listen"]
+    assert any(str(p).endswith(f":{listen[0]}") for p in compose["services"]["lb"]["ports"])
+
+
+def test_the_load_balancer_leaves_errors_and_upload_limits_to_the_service(
+    nginx: dict[str, list[list[str]]],
+) -> None:
+    # a replica that is starting or stopping answers 503: the request goes to another replica
+    (retry,) = nginx["proxy_next_upstream"]
+    assert {"error", "http_503", "non_idempotent"} <= set(retry)
+    # uploads the service refuses get the service's JSON 413, not one from nginx
+    ((limit,),) = nginx["client_max_body_size"]
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    allowed = int(limit[:-1]) * units[limit[-1].lower()] if limit[-1].isalpha() else int(limit)
+    assert allowed > Settings().max_upload_bytes
