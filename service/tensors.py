@@ -162,7 +162,9 @@ def _from_json(name: str, data: list[Any], dtype: np.dtype[Any], count: int) -> 
     if wrong is not None:
         raise InvalidTensor(f"input {name!r} holds {wrong!r:.40}, which is not a {dtype.name}")
     try:
-        return np.array(flat, dtype=dtype)
+        # NOTE: numbers beyond a float type's range become inf here, which the caller refuses.
+        with np.errstate(over="ignore"):
+            return np.array(flat, dtype=dtype)
     except OverflowError:
         raise InvalidTensor(
             f"input {name!r} holds a value outside the range of {dtype.name}"
