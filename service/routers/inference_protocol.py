@@ -171,6 +171,7 @@ INFER: dict[str, Any] = {
             "model": oip.InferenceResponse,
             "description": "JSON; with binary outputs, their bytes follow it and "
             "Inference-Header-Content-Length gives its length.",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
         },
         **ERRORS,
     },
@@ -236,8 +237,9 @@ async def infer_version(
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+@router.api_route("", methods=METHODS, include_in_schema=False)
 @router.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
-async def unknown(request: Request, path: str) -> Response:
+async def unknown(request: Request) -> Response:
     """404 (or 405 for a known path) in the protocol's shape, for paths the protocol lacks."""
     allowed = sorted(
         method

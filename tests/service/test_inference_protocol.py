@@ -169,10 +169,15 @@ def test_unknown_models_versions_and_paths_are_404(
     assert_protocol_error(client.request(method, url, json={}), 404, words)
 
 
-def test_a_wrong_method_is_405_with_the_allowed_ones(client: Client) -> None:
-    response = client.get("/v2/models/prior/infer")
-    assert_protocol_error(response, 405, "GET is not allowed")
-    assert response.headers["allow"] == "POST"
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"), [("GET", "/v2/models/prior/infer", "POST"), ("PUT", "/v2", "GET")]
+)
+def test_a_wrong_method_is_405_with_the_allowed_ones(
+    client: Client, method: str, url: str, allowed: str
+) -> None:
+    response = client.request(method, url)
+    assert_protocol_error(response, 405, f"{method} is not allowed")
+    assert response.headers["allow"] == allowed
 
 
 def test_the_other_routes_keep_the_services_error_shape(client: Client) -> None:
