@@ -79,6 +79,7 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
     """The page, loaded and ready; the test fails if a script error escaped the page's code."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions (default 5 s)
     page = context.new_page()
     script_errors: list[str] = []
     page.on("pageerror", lambda error: script_errors.append(str(error)))
