@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends
 
 from service import schemas
-from service.routers.params import (
-    FitQuery,
-    InvertQuery,
-    PlaneDep,
-    SettingsDep,
-    read_uploads,
-    require_multipart,
-)
+from service.routers.params import FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
+from service.uploads import ImageUploads, upload_body
 
-router = APIRouter(tags=["read"], dependencies=[Depends(require_multipart)])
+router = APIRouter(tags=["read"])
+Uploads = Annotated[list[tuple[str, bytes]], Depends(ImageUploads(many=True))]
+Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
 
 
 def _predictions(encoding: Encoding, classes: tuple[str, ...]) -> list[schemas.Prediction]:
@@ -28,34 +24,38 @@ def _predictions(encoding: Encoding, classes: tuple[str, ...]) -> list[schemas.P
     ]
 
 
-@router.post("/classify", responses=schemas.ERRORS)
+@router.post(
+    "/classify",
+    responses=schemas.ERRORS,
+    openapi_extra=upload_body(
+        "file", "PNG or JPEG; repeat the field for several images.", many=True
+    ),
+)
 async def classify(
     plane: PlaneDep,
-    settings: SettingsDep,
-    file: Annotated[
-        list[UploadFile],
-        File(min_length=1, description="PNG or JPEG; repeat the field for several images."),
-    ],
+    uploads: Uploads,
     invert: InvertQuery = "auto",
     fit: FitQuery = True,
 ) -> schemas.Prediction | list[schemas.Prediction]:
-    """Classify one image, or a list of images when the field `file` is repeated."""
-    uploads = await read_uploads(file, settings)
+    """Classify one image, or a list of images when the field `file` is repeated.
+
+    The image is a multipart file field `file`, or the whole body as `image/png` / `image/jpeg`.
+    """
     images = await plane.read_images(uploads, invert, fit)
     predictions = _predictions(await plane.encode(images), plane.manifest.classes)
     return predictions[0] if len(predictions) == 1 else predictions
 
 
-@router.post("/encode", responses=schemas.ERRORS)
+@router.post(
+    "/encode",
+    responses=schemas.ERRORS,
+    openapi_extra=upload_body("file", "PNG or JPEG of one digit.", many=False),
+)
 async def encode(
-    plane: PlaneDep,
-    settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="PNG or JPEG of one digit.")],
-    invert: InvertQuery = "auto",
-    fit: FitQuery = True,
+    plane: PlaneDep, upload: Upload, invert: InvertQuery = "auto", fit: FitQuery = True
 ) -> schemas.Encoding:
     """Posterior q(z|x) of one image, split into z_c and z_s, with its classification."""
-    images = await plane.read_images(await read_uploads([file], settings), invert, fit)
+    images = await plane.read_images(upload, invert, fit)
     encoding = await plane.encode(images)
     dc = plane.manifest.latent.c
     loc, scale = encoding.loc[0], encoding.scale[0]

@@ -36,15 +36,6 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def require_multipart(request: Request) -> None:
-    """Refuse bodies that are not multipart/form-data before any field is looked at."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise UnsupportedMediaType(
-            f"expected a multipart/form-data upload, got content type {content_type or 'none'!r}"
-        )
-
-
 async def require_json_or_empty(request: Request) -> None:
     """Refuse a body that is not JSON before the body is validated."""
     content_type = request.headers.get("content-type")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from service import imaging
@@ -14,37 +14,36 @@ from service.routers.params import (
     FormatQuery,
     InvertQuery,
     PlaneDep,
-    SettingsDep,
     image_response,
-    read_uploads,
-    require_multipart,
     resolve_label,
 )
+from service.uploads import ImageUploads, upload_body
 
-router = APIRouter(tags=["transform"], dependencies=[Depends(require_multipart)])
-ImageFile = Annotated[UploadFile, File(description="PNG or JPEG of one digit.")]
+router = APIRouter(tags=["transform"])
+Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
+ONE_IMAGE = upload_body("file", "PNG or JPEG of one digit.", many=False)
 
 
-@router.post("/reconstruct", response_model=None, responses=IMAGE_RESPONSES)
+@router.post(
+    "/reconstruct", response_model=None, responses=IMAGE_RESPONSES, openapi_extra=ONE_IMAGE
+)
 async def reconstruct(
     plane: PlaneDep,
-    settings: SettingsDep,
-    file: ImageFile,
+    upload: Upload,
     invert: InvertQuery = "auto",
     fit: FitQuery = True,
     fmt: FormatQuery = "png",
 ) -> Response:
     """Decode the image's posterior mean."""
-    images = await plane.read_images(await read_uploads([file], settings), invert, fit)
+    images = await plane.read_images(upload, invert, fit)
     decoded = await plane.reconstruct(images)
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c)
 
 
-@router.post("/intervene", response_model=None, responses=IMAGE_RESPONSES)
+@router.post("/intervene", response_model=None, responses=IMAGE_RESPONSES, openapi_extra=ONE_IMAGE)
 async def intervene(
     plane: PlaneDep,
-    settings: SettingsDep,
-    file: ImageFile,
+    upload: Upload,
     label: Annotated[str, Query(description="Target class (name or index).", examples=["3"])],
     invert: InvertQuery = "auto",
     fit: FitQuery = True,
@@ -52,6 +51,6 @@ async def intervene(
 ) -> Response:
     """Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean."""
     index = resolve_label("label", label, plane.manifest.classes)
-    images = await plane.read_images(await read_uploads([file], settings), invert, fit)
+    images = await plane.read_images(upload, invert, fit)
     decoded = await plane.intervene(images, index)
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c)

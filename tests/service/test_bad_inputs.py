@@ -103,7 +103,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
      {"content": b"no parts here", "headers": {"content-type": "multipart/form-data; boundary=z"}},
      400, "bad_request", "multipart"),
     ("file sent as a text field", "POST", "/classify", {"data": {"file": "x"}, "files": {"o": b""}},
-     422, "invalid_request", "Expected UploadFile"),
+     422, "invalid_request", "expected a file upload"),
 ]  # fmt: skip
 
 

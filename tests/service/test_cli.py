@@ -48,6 +48,11 @@ def test_ccvae_serve_answers_over_http(
         response = httpx.post(f"{url}/classify", files={"file": ("d.png", digit)}, timeout=10)
         assert response.status_code == 200
         assert response.json()["label"] == int(mnist[1][0])
+        # the raw body, as `curl --data-binary @d.png -H 'Content-Type: image/png'` sends it
+        headers = {"content-type": "image/png"}
+        response = httpx.post(f"{url}/classify", content=digit, headers=headers, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["label"] == int(mnist[1][0])
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
