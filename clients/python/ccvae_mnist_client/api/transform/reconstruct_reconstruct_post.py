@@ -1,0 +1,257 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.images import Images
+from ...models.reconstruct_reconstruct_post_files_body import ReconstructReconstructPostFilesBody
+from ...models.reconstruct_reconstruct_post_format import ReconstructReconstructPostFormat
+from ...models.reconstruct_reconstruct_post_invert import ReconstructReconstructPostInvert
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: ReconstructReconstructPostFilesBody,
+    invert: ReconstructReconstructPostInvert | Unset = ReconstructReconstructPostInvert.AUTO,
+    fit: bool | Unset = True,
+    format_: ReconstructReconstructPostFormat | Unset = ReconstructReconstructPostFormat.PNG,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    json_invert: str | Unset = UNSET
+    if not isinstance(invert, Unset):
+        json_invert = invert.value
+
+    params["invert"] = json_invert
+
+    params["fit"] = fit
+
+    json_format_: str | Unset = UNSET
+    if not isinstance(format_, Unset):
+        json_format_ = format_.value
+
+    params["format"] = json_format_
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/reconstruct",
+        "params": params,
+    }
+
+    _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Images | None:
+    if response.status_code == 200:
+        response_200 = Images.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Error.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Images]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReconstructReconstructPostFilesBody,
+    invert: ReconstructReconstructPostInvert | Unset = ReconstructReconstructPostInvert.AUTO,
+    fit: bool | Unset = True,
+    format_: ReconstructReconstructPostFormat | Unset = ReconstructReconstructPostFormat.PNG,
+) -> Response[Error | Images]:
+    """Reconstruct
+
+     Decode the image's posterior mean.
+
+    Args:
+        invert (ReconstructReconstructPostInvert | Unset): Invert dark-on-light drawings: auto
+            reads the background off the border. Default: ReconstructReconstructPostInvert.AUTO.
+        fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
+            already normalised and has the model's size. Default: True.
+        format_ (ReconstructReconstructPostFormat | Unset): png: one image (grid or strip); json:
+            base64 PNGs and z. Default: ReconstructReconstructPostFormat.PNG.
+        body (ReconstructReconstructPostFilesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Images]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        invert=invert,
+        fit=fit,
+        format_=format_,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReconstructReconstructPostFilesBody,
+    invert: ReconstructReconstructPostInvert | Unset = ReconstructReconstructPostInvert.AUTO,
+    fit: bool | Unset = True,
+    format_: ReconstructReconstructPostFormat | Unset = ReconstructReconstructPostFormat.PNG,
+) -> Error | Images | None:
+    """Reconstruct
+
+     Decode the image's posterior mean.
+
+    Args:
+        invert (ReconstructReconstructPostInvert | Unset): Invert dark-on-light drawings: auto
+            reads the background off the border. Default: ReconstructReconstructPostInvert.AUTO.
+        fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
+            already normalised and has the model's size. Default: True.
+        format_ (ReconstructReconstructPostFormat | Unset): png: one image (grid or strip); json:
+            base64 PNGs and z. Default: ReconstructReconstructPostFormat.PNG.
+        body (ReconstructReconstructPostFilesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Images
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        invert=invert,
+        fit=fit,
+        format_=format_,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReconstructReconstructPostFilesBody,
+    invert: ReconstructReconstructPostInvert | Unset = ReconstructReconstructPostInvert.AUTO,
+    fit: bool | Unset = True,
+    format_: ReconstructReconstructPostFormat | Unset = ReconstructReconstructPostFormat.PNG,
+) -> Response[Error | Images]:
+    """Reconstruct
+
+     Decode the image's posterior mean.
+
+    Args:
+        invert (ReconstructReconstructPostInvert | Unset): Invert dark-on-light drawings: auto
+            reads the background off the border. Default: ReconstructReconstructPostInvert.AUTO.
+        fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
+            already normalised and has the model's size. Default: True.
+        format_ (ReconstructReconstructPostFormat | Unset): png: one image (grid or strip); json:
+            base64 PNGs and z. Default: ReconstructReconstructPostFormat.PNG.
+        body (ReconstructReconstructPostFilesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Images]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        invert=invert,
+        fit=fit,
+        format_=format_,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReconstructReconstructPostFilesBody,
+    invert: ReconstructReconstructPostInvert | Unset = ReconstructReconstructPostInvert.AUTO,
+    fit: bool | Unset = True,
+    format_: ReconstructReconstructPostFormat | Unset = ReconstructReconstructPostFormat.PNG,
+) -> Error | Images | None:
+    """Reconstruct
+
+     Decode the image's posterior mean.
+
+    Args:
+        invert (ReconstructReconstructPostInvert | Unset): Invert dark-on-light drawings: auto
+            reads the background off the border. Default: ReconstructReconstructPostInvert.AUTO.
+        fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
+            already normalised and has the model's size. Default: True.
+        format_ (ReconstructReconstructPostFormat | Unset): png: one image (grid or strip); json:
+            base64 PNGs and z. Default: ReconstructReconstructPostFormat.PNG.
+        body (ReconstructReconstructPostFilesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Images
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            invert=invert,
+            fit=fit,
+            format_=format_,
+        )
+    ).parsed
