@@ -1,0 +1,156 @@
+"""The contenders of the comparison, and how each is started on a free loopback port.
+
+Every contender runs in its own process group, so stopping it stops what it spawned too
+(BentoML's workers, LitServe's inference process, PyTriton's tritonserver).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.frameworks.model import BATCH_LOG
+from bench.frameworks.venvs import Venv
+from bench.server import HOST, Server, ccvae_serve, free_port, uvicorn_factory
+
+FRAMEWORKS = ("BentoML", "LitServe", "Triton")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Live processes of a process group, from /proc (Linux)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone since the listing
+            continue
+        if int(fields[2]) == pgid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _sum(pids: list[int], read: Callable[[int], float]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += read(pid)
+        except (OSError, RuntimeError, IndexError):  # a process that ended meanwhile
+            continue
+    return total
+
+
+class GroupServer(Server):
+    """A Server that leads its own process group: CPU, memory and stop cover all of it."""
+
+    def start(self, timeout: float = 180.0) -> GroupServer:
+        # NOTE: `setsid` execs in place (the child is no group leader), so the pid is the app's
+        self.command = ["setsid", *self.command]
+        super().start(timeout)
+        return self
+
+    def cpu_seconds(self) -> float:
+        from bench.server import cpu_seconds
+
+        assert self.process is not None
+        return _sum(group_pids(self.process.pid), cpu_seconds)
+
+    def rss_mib(self) -> float:
+        from bench.server import rss_mib
+
+        assert self.process is not None
+        return _sum(group_pids(self.process.pid), rss_mib)
+
+    def stop(self) -> int | None:
+        """SIGTERM to the whole group, then SIGKILL to whatever is left of it after 30 s."""
+        if self.process is None:
+            return None
+        pgid = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while group_pids(pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if group_pids(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+        self.process.wait()
+        return self.process.returncode
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One server of the comparison: which venv it needs, how it starts, where its batches show."""
+
+    name: str
+    venv: str | None  # None: the project's own venv
+    batches: str  # "metrics" (the service's /metrics), "log" ($BENCH_BATCH_LOG) or "none"
+    ready_path: str
+    command: Callable[[int, Venv | None], list[str]]
+    note: str = ""
+    must_match: bool = True  # service.imaging + the ONNX files: every label must match
+    env: dict[str, str] = field(default_factory=dict)
+
+    def server(self, venv: Venv | None, log_dir: Path) -> GroupServer:
+        port = free_port()
+        stem = self.name.lower().replace(" ", "-")
+        env = {**self.env, BATCH_LOG: str(log_dir / f"{stem}.batches")}
+        if self.name == "BentoML":
+            env["BENTOML_HOME"] = str(log_dir / "bentoml-home")  # not ~/bentoml
+        if self.name == "Triton" and venv is not None:
+            # NOTE: PyTriton's Python-backend stub links the system's libpython3.11; under
+            # another 3.11 build its standard library does not match (RLock._recursion_count),
+            # so the interpreter's own libpython goes first. The only change to any contender.
+            env["LD_LIBRARY_PATH"] = ":".join(
+                x for x in (venv.libdir(), os.environ.get("LD_LIBRARY_PATH")) if x
+            )
+        return GroupServer(
+            self.name, self.command(port, venv), port, log_dir / f"{stem}.log", env,
+            ready_path=self.ready_path,
+        )  # fmt: skip
+
+
+def _bentoml(port: int, venv: Venv | None) -> list[str]:
+    assert venv is not None
+    return [venv.bin("bentoml"), "serve", "bench.frameworks.bentoml_service:Classifier",
+            "--host", HOST, "--port", str(port)]  # fmt: skip
+
+
+def _litserve(port: int, venv: Venv | None) -> list[str]:
+    assert venv is not None
+    return [str(venv.python), "-m", "bench.frameworks.litserve_app", "--host", HOST,
+            "--port", str(port)]  # fmt: skip
+
+
+def _triton(port: int, venv: Venv | None) -> list[str]:
+    assert venv is not None
+    ports = [str(free_port()) for _ in range(3)]
+    return [str(venv.python), "-m", "bench.frameworks.pytriton_app", "--port", str(port),
+            "--triton-ports", *ports]  # fmt: skip
+
+
+CONTENDERS = (
+    Contender("service", None, "metrics", "/health/ready", lambda p, _: ccvae_serve(p),
+              "ccvae-serve as shipped"),
+    Contender("floor", None, "none", "/health/ready",
+              lambda p, _: uvicorn_factory("bench.floor:create_app", p),
+              "no model: the HTTP stack alone (bench/floor.py)", must_match=False),
+    Contender("baseline", None, "none", "/health/ready",
+              lambda p, _: uvicorn_factory("bench.baseline:create_app", p),
+              "torch eager, one image per request, Pillow resize (bench/baseline.py)",
+              must_match=False),
+    Contender("BentoML", "bentoml", "log", "/readyz", _bentoml,
+              "@bentoml.service, batchable API (bench/frameworks/bentoml_service.py)",
+              env={"BENTOML_DO_NOT_TRACK": "True"}),
+    Contender("LitServe", "litserve", "log", "/health", _litserve,
+              "LitAPI with batching (bench/frameworks/litserve_app.py)"),
+    Contender("Triton", "pytriton", "log", "/health/ready", _triton,
+              "PyTriton + FastAPI front (bench/frameworks/pytriton_app.py)"),
+)  # fmt: skip
+"""In the order they are run; the first three run from the project's own venv."""
