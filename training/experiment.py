@@ -31,7 +31,8 @@ from training.checkpoint import load_model
 from training.config import ModelConfig
 from training.data import load_mnist
 from training.evaluate import evaluate, generation_quality
-from training.figures import make_figures
+from training.figures import comparison, make_figures
+from training.intervention import intervention_quality
 from training.judge import load_judge
 from training.train import TrainConfig, add_train_args, config_from_args, resolve_device, train
 
@@ -83,16 +84,28 @@ def run_key(cfg: TrainConfig) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+def finished(cfg: TrainConfig, out: Path) -> bool:
+    """Whether the run in `out` has trained all its epochs."""
+    last = out / "last.pt"
+    return last.exists() and torch.load(last, weights_only=False)["epoch"] >= cfg.epochs
+
+
 def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device,
-            remeasure: bool = False) -> dict:  # fmt: skip
+            remeasure: bool = False, train_missing: bool = True) -> dict | None:  # fmt: skip
     """Train (or reuse a finished run), then measure the best-validation checkpoint on test.
 
     A finished run's measurements are reused too, unless `remeasure` asks to take them again
-    with the current evaluation code (training is never repeated).
+    with the current evaluation code (training is never repeated), or the judge's measures
+    lack the intervention ones, which came later. With `train_missing` False an unfinished run
+    is left alone and None returned, so a table can be written while other processes train.
     """
     result_path = out / "result.json"
     if result_path.exists() and not remeasure:
-        return json.loads(result_path.read_text())
+        result = json.loads(result_path.read_text())
+        if not judge_dir or "intervention_fidelity" in result:
+            return result
+    if not train_missing and not finished(cfg, out):
+        return None
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
     train(cfg, out, device, resume=True)
@@ -108,7 +121,9 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
         "seconds_per_epoch": statistics.mean(r["seconds"] for r in records),
     }
     if judge_dir:
-        result.update(generation_quality(model, load_judge(judge_dir), images))
+        judge = load_judge(judge_dir)
+        result.update(generation_quality(model, judge, images))
+        result.update(intervention_quality(model, judge, images, labels))
     make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / "metrics.jsonl")
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -153,33 +168,103 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def baselines_table(rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
+    """The comparison: one line per model and label budget, mean ± std over label draws."""
+    head = ["model", "labels", "draws", "test acc %", "judge reads label %", "FID (floor)",
+            "diversity", "intervention read as new label %", "thickness corr", "slant corr",
+            "style distance ratio", "s/epoch"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, cfg, results in rows:
+
+        def col(key: str, scale: float = 1.0, digits: int = 2, results=results) -> str:
+            return _mean_std([r[key] for r in results if key in r], scale, digits)
+
+        fid = col("generation_fid", digits=1)
+        if results and "generation_fid_floor" in results[0]:
+            fid += f" ({col('generation_fid_floor', digits=1)})"
+        lines.append("| " + " | ".join([
+            cfg.model_kind, str(cfg.labels or "all"), str(len(results)),
+            col("test_accuracy", 100), col("generation_fidelity", 100, 1), fid,
+            col("generation_diversity"), col("intervention_fidelity", 100, 1),
+            col("intervention_thickness_corr"), col("intervention_slant_corr"),
+            col("intervention_style_ratio"), col("seconds_per_epoch", digits=0),
+        ]) + " |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+BASELINES_NOTE = (
+    "Every model is trained by `ccvae-train`'s code on the same label draws (seed = draw), with "
+    "the same batches, augmentation, pseudo-labels and generation term; they differ only in "
+    "the model (`--model`): `ccvae` splits z = [z_c, z_s]; `cvae` has one z and decodes "
+    "z + MLP(onehot(y)); `m2` is Kingma et al.'s M2, q(z|x, y) and p(x|y, z). Generation: 100 "
+    "samples per label read by the judge CNN (models/judge-mnist); FID on its features with "
+    "the real-vs-real floor in brackets; diversity is the mean pairwise pixel distance within "
+    "a label. Intervention: 1,000 test digits, each given a random other label by changing "
+    "only its label part (z_c ← the prior mean of p(z_c|y) for the CCVAE, y for the others); "
+    "'read as new label' is the judge's share; thickness and slant correlations are between "
+    "original and intervened digit, each centred within its label; the style distance ratio "
+    "is the judge-feature distance of the intervened digit to the original over that of a "
+    "random real digit of the new label (below 1: the writer's style survives). s/epoch is "
+    "wall time on this project's shared 2-core CPU, one thread per run."
+)
+
+
 def _settings(cfg: TrainConfig) -> str:
     skip = {"data_dir", "seed", "model"}
     items = [f"{k} {v}" for k, v in asdict(cfg).items() if k not in skip and v is not None]
     return ", ".join(items) + f", model {cfg.model}"
 
 
+def comparison_figures(rows: list[tuple[str, TrainConfig, list[dict]]], seeds: list[int],
+                       out: Path, data_dir: str | None) -> list[Path]:  # fmt: skip
+    """Per label budget, one row per model, each from its first measured draw."""
+    written = []
+    for labels in BASELINE_BUDGETS:
+        models = []
+        for _, cfg, _ in rows:
+            runs = [out / "runs" / run_key(replace(cfg, seed=s)) for s in seeds]
+            found = [r for r in runs if (r / "best.pt").exists() and (r / "result.json").exists()]
+            if cfg.labels == labels and found:
+                models.append((cfg.model_kind, load_model(found[0] / "best.pt")[0]))
+        if models:
+            path = out / "baselines" / f"comparison_labels={labels or 'all'}.png"
+            comparison(models, path, data_dir)
+            written.append(path)
+    return written
+
+
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
               judge_dir: str | None, device: torch.device, command: str,
-              remeasure: bool = False) -> str:  # fmt: skip
+              remeasure: bool = False, train_missing: bool = True) -> str:  # fmt: skip
     rows = []
     for tag, cfg in sweep_configs(sweep, base):
         results = []
         for seed in seeds:
             run_cfg = replace(cfg, seed=seed)
             run_dir = out / "runs" / run_key(run_cfg)
-            results.append(run_one(run_cfg, run_dir, judge_dir, device, remeasure))
+            result = run_one(run_cfg, run_dir, judge_dir, device, remeasure, train_missing)
+            if result is not None:
+                results.append(result)
         rows.append((tag, cfg, results))
-    text = (
-        f"# Sweep: {sweep}\n\n"
-        f"Made by `{command}`. Base settings: {_settings(base)}. "
-        "Test figures are read once, from the checkpoint with the best validation accuracy. "
-        "Generation: 100 samples per label, z_c ~ p(z_c|y), z_s ~ N(0, I), read by the judge "
-        "CNN (models/judge-mnist); FID on its features against as many test digits, with the "
-        "real-vs-real floor in brackets; diversity is the mean pairwise pixel distance within "
-        "a label.\n\n" + table(sweep, rows)
-    )
     (out / sweep).mkdir(parents=True, exist_ok=True)
+    if sweep == "baselines":
+        comparison_figures(rows, seeds, out, base.data_dir)
+        text = (
+            f"# Sweep: baselines\n\nMade by `{command}`. Base settings: {_settings(base)}. "
+            + BASELINES_NOTE
+            + "\n\n"
+            + baselines_table(rows)
+        )
+    else:
+        text = (
+            f"# Sweep: {sweep}\n\n"
+            f"Made by `{command}`. Base settings: {_settings(base)}. "
+            "Test figures are read once, from the checkpoint with the best validation accuracy. "
+            "Generation: 100 samples per label, z_c ~ p(z_c|y), z_s ~ N(0, I), read by the "
+            "judge CNN (models/judge-mnist); FID on its features against as many test digits, "
+            "with the real-vs-real floor in brackets; diversity is the mean pairwise pixel "
+            "distance within a label.\n\n" + table(sweep, rows)
+        )
     (out / sweep / "results.md").write_text(text)
     (out / sweep / "results.json").write_text(json.dumps(
         {tag: results for tag, _, results in rows}, indent=2) + "\n")  # fmt: skip
@@ -201,6 +286,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="measure finished runs again with the current evaluation code",
     )
+    p.add_argument(
+        "--finished-only",
+        action="store_true",
+        help="train nothing: tabulate the runs that have finished and leave the others out",
+    )
     add_train_args(p)
     args = p.parse_args(argv)
     if args.threads:
@@ -212,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     for sweep in sweeps:
         text = run_sweep(
             sweep, base, seeds, Path(args.out), args.judge or None,
-            resolve_device(args.device), command, args.remeasure,
+            resolve_device(args.device), command, args.remeasure, not args.finished_only,
         )  # fmt: skip
         print(text)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -58,7 +59,7 @@ def save_grid(path: Path, images: torch.Tensor, rows: int, title: str,
 @torch.no_grad()
 def reconstructions(model: CCVAE, x: torch.Tensor) -> torch.Tensor:
     """Rows alternate originals and reconstructions from the posterior mean."""
-    rec = torch.sigmoid(model.decoder(model.encoder(x)[0]))
+    rec = torch.sigmoid(model.reconstruct(x))
     return torch.stack([x.view(-1, 10, 1, 28, 28), rec.view(-1, 10, 1, 28, 28)], 1).flatten(0, 2)
 
 
@@ -84,14 +85,15 @@ def interpolate_images(model: CCVAE, a: torch.Tensor, b: torch.Tensor, steps: in
 
 
 @torch.no_grad()
-def intervene(model: CCVAE, x: torch.Tensor) -> torch.Tensor:
-    """Row i: digit i, then its style z_s decoded under each label's prior mean of z_c."""
-    z = model.encoder(x)[0]
-    _, z_s = model.split(z)
-    locs, _ = model.all_priors()
-    k = len(locs)
-    swapped = torch.cat([locs.repeat(len(x), 1), z_s.repeat_interleave(k, 0)], -1)
-    out = torch.sigmoid(model.decoder(swapped)).view(len(x), k, 1, 28, 28)
+def intervene(model: Any, x: torch.Tensor) -> torch.Tensor:
+    """Row i: digit i, then digit i with its label part set to each label in turn.
+
+    For the CCVAE its style z_s under each label's prior mean of z_c; for a baseline its z
+    under each y (see each model's `intervene`).
+    """
+    k = model.cfg.num_classes
+    y = torch.arange(k).repeat(len(x))
+    out = model.intervene(x.repeat_interleave(k, 0), y).view(len(x), k, 1, 28, 28)
     return torch.cat([x[:, None], out], 1).flatten(0, 1)
 
 
@@ -113,13 +115,47 @@ def curves(metrics_path: Path, path: Path) -> None:
     plt.close(fig)
 
 
+@torch.no_grad()
+def comparison(models: list[tuple[str, Any]], path: Path, data_dir: str | None,
+               seed: int = 0, samples: int = 4, digits: int = 3) -> None:  # fmt: skip
+    """One row per model: generation by label (a column per label), then an intervention strip.
+
+    Every model draws from the same seed and is shown the same test digits, so the rows differ
+    only in the model.
+    """
+    images, _ = load_mnist("test", data_dir)
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    x = to_float(images[pick[:digits]])
+    fig, axes = plt.subplots(len(models), 2, dpi=110, squeeze=False,
+                             figsize=(11, 0.5 * max(samples, digits) * len(models) + 0.8),
+                             gridspec_kw={"width_ratios": [10, 11]})  # fmt: skip
+    for (name, model), (ax_gen, ax_int) in zip(models, axes, strict=True):
+        k = model.cfg.num_classes
+        y = torch.arange(k).repeat(samples)  # row r: the r-th sample of every label
+        gen = model.generate(y, generator=torch.Generator().manual_seed(seed))
+        ax_gen.imshow(tile(gen, samples), cmap="gray", vmin=0, vmax=1)
+        ax_int.imshow(tile(intervene(model, x), digits), cmap="gray", vmin=0, vmax=1)
+        ax_gen.set_ylabel(name, fontsize=10)
+        for ax in (ax_gen, ax_int):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_title("generation by label 0..9", fontsize=9)
+    axes[0, 1].set_title("intervention: test digit, then its label part set to 0..9", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def parse_pairs(text: str) -> list[tuple[int, int]]:
     return [tuple(int(v) for v in pair.split("-")) for pair in text.split(",")]  # type: ignore[misc]
 
 
-def make_figures(model: CCVAE, out: Path, data_dir: str | None, pairs: list[tuple[int, int]],
+def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[int, int]],
                  metrics: Path | None, seed: int = 0) -> list[Path]:  # fmt: skip
-    """Write every figure into `out`; return their paths."""
+    """Write every figure into `out`; return their paths.
+
+    The interpolations need z_c's priors, so only a CCVAE gets them.
+    """
     out.mkdir(parents=True, exist_ok=True)
     g = torch.Generator().manual_seed(seed)
     images, labels = load_mnist("test", data_dir)
@@ -135,29 +171,29 @@ def make_figures(model: CCVAE, out: Path, data_dir: str | None, pairs: list[tupl
          "test digits (odd rows) and their reconstructions")  # fmt: skip
     classes = [str(c) for c in range(model.cfg.num_classes)]
     y = torch.arange(len(classes)).repeat_interleave(12)
-    save("generation.png", model.generate(y, generator=g), len(classes),
-         "generation by label: z_c ~ p(z_c|y), z_s ~ N(0, I)", classes)  # fmt: skip
-    for a, b in pairs:
+    title = ("generation by label: z_c ~ p(z_c|y), z_s ~ N(0, I)" if isinstance(model, CCVAE)
+             else "generation by label: z ~ N(0, I) under y")  # fmt: skip
+    save("generation.png", model.generate(y, generator=g), len(classes), title, classes)
+    for a, b in pairs if isinstance(model, CCVAE) else []:
         save(
             f"interpolation_labels_{a}-{b}.png",
             interpolate_labels(model, a, b, 10, 4, g),
             4,
             f"interpolation {a} → {b}: z_c between the priors' means, z_s fixed per row",
         )
-    first = torch.stack([x[labels[pick[:40]] == c][0] for c in range(3)])
-    second = torch.stack([x[labels[pick[:40]] == c][0] for c in (5, 7, 9)])
-    save(
-        "interpolation_images.png",
-        interpolate_images(model, first, second, 10),
-        3,
-        "interpolation between the posterior means of two test digits",
-    )
-    save(
-        "intervention.png",
-        intervene(model, x[:8]),
-        8,
-        "intervention: each digit's z_s (first column) under z_c of labels 0..9",
-    )
+    if isinstance(model, CCVAE):
+        first = torch.stack([x[labels[pick[:40]] == c][0] for c in range(3)])
+        second = torch.stack([x[labels[pick[:40]] == c][0] for c in (5, 7, 9)])
+        save(
+            "interpolation_images.png",
+            interpolate_images(model, first, second, 10),
+            3,
+            "interpolation between the posterior means of two test digits",
+        )
+    title = ("intervention: each digit's z_s (first column) under z_c of labels 0..9"
+             if isinstance(model, CCVAE)
+             else "intervention: each digit's z (first column) under y = 0..9")  # fmt: skip
+    save("intervention.png", intervene(model, x[:8]), 8, title)
     if metrics and metrics.exists():
         curves(metrics, out / "curves.png")
         written.append(out / "curves.png")

@@ -69,6 +69,18 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def build_objective(
+    model_kind: str, model: torch.nn.Module, objective: str, weights: LossWeights
+) -> torch.nn.Module:
+    """The loss module of a model kind: the CCVAE's objectives, or the baselines' bound."""
+    if model_kind == "ccvae":
+        return SemiSupervisedLoss(model, objective, weights)  # type: ignore[arg-type]
+    if objective != "simple":
+        raise ValueError(f"objective {objective!r} applies to the CCVAE only, not to "
+                         f"{model_kind!r}, whose bound is training.enumeration's")  # fmt: skip
+    return EnumeratedLoss(model, weights)  # type: ignore[arg-type]
+
+
 class Batches:
     """Index batches: a fresh permutation each pass, drawn from a seeded generator."""
 
@@ -116,9 +128,6 @@ def train(
     validation = min(cfg.validation, len(images) // 6)
     split: Split = split_indices(labels, cfg.labels, validation, seed=cfg.seed)
 
-    if cfg.model_kind != "ccvae" and cfg.objective != "simple":
-        raise ValueError(f"objective {cfg.objective!r} applies to the CCVAE only, not to "
-                         f"{cfg.model_kind!r}, whose bound is training.enumeration's")  # fmt: skip
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model_kind, ModelConfig.from_dict(cfg.model)).to(device)
     weights = LossWeights(
@@ -129,11 +138,7 @@ def train(
         threshold=cfg.threshold,
         generation=cfg.generation,
     )
-    objective: torch.nn.Module
-    if cfg.model_kind == "ccvae":
-        objective = SemiSupervisedLoss(model, cfg.objective, weights)  # type: ignore[arg-type]
-    else:
-        objective = EnumeratedLoss(model, weights)  # type: ignore[arg-type]
+    objective = build_objective(cfg.model_kind, model, cfg.objective, weights)
     step_fn: torch.nn.Module = objective
     if world > 1:
         step_fn = DistributedDataParallel(objective)

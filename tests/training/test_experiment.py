@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from tests.conftest import REPO
 from tests.training.conftest import TINY_MODEL
 from training import experiment
-from training.experiment import sweep_configs
+from training.experiment import run_key, sweep_configs
 from training.train import TrainConfig
 
 
@@ -46,3 +48,36 @@ def test_experiment_cli_writes_a_results_table_and_reuses_finished_runs(tmp_path
     experiment.main([*argv, "--remeasure"])  # measures again, never trains again
     assert (run_dir / "result.json").stat().st_mtime_ns > stamp
     assert (run_dir / "last.pt").stat().st_mtime_ns == trained
+
+
+def test_default_model_keeps_the_keys_of_finished_ccvae_runs():
+    """The labels sweep's committed runs are found again, so baselines can reuse them."""
+    committed = REPO / "results" / "runs" / "733f190d35f3" / "config.json"
+    cfg = TrainConfig(**json.loads(committed.read_text()))
+    assert cfg.model_kind == "ccvae" and run_key(cfg) == "733f190d35f3"
+    assert run_key(replace(cfg, model_kind="cvae")) != run_key(cfg)
+
+
+def test_baselines_sweep_trains_every_model_at_every_budget():
+    runs = sweep_configs("baselines", TrainConfig())
+    assert {(c.model_kind, c.labels) for _, c in runs} == {
+        (kind, n) for kind in ("ccvae", "cvae", "m2") for n in (100, 1000, None)
+    }
+
+
+def test_baselines_cli_writes_the_comparison_and_its_figures(tmp_path, mnist_dir):
+    argv = ["baselines", "--out", str(tmp_path), "--data-dir", str(mnist_dir), "--epochs", "1",
+            "--limit", "2000", "--seeds", "0", "--batch-size", "100", *TINY_MODEL]  # fmt: skip
+    experiment.main([*argv, "--finished-only"])  # nothing has run: an empty table, no training
+    assert not list((tmp_path / "runs").glob("*/last.pt"))
+    experiment.main(argv)
+    table = (tmp_path / "baselines" / "results.md").read_text()
+    for kind in ("ccvae", "cvae", "m2"):
+        for labels in ("100", "1000", "all"):
+            assert f"| {kind} | {labels} | 1 |" in table
+    results = json.loads((tmp_path / "baselines" / "results.json").read_text())
+    m2 = results["m2, labels=100"][0]
+    assert 0 <= m2["intervention_fidelity"] <= 1 and -1 <= m2["intervention_slant_corr"] <= 1
+    assert m2["intervention_style_ratio"] > 0
+    for labels in ("100", "1000", "all"):
+        assert (tmp_path / "baselines" / f"comparison_labels={labels}.png").exists()

@@ -13,6 +13,7 @@ import torch
 
 from tests.training.conftest import tiny_run_args
 from training import train
+from training.baselines import M2
 from training.checkpoint import load_model
 
 
@@ -95,3 +96,11 @@ def test_cli_help_shows_defaults(flag, capsys):
         train.main([flag])
     assert exit_info.value.code == 0
     assert "default: 0.4" in capsys.readouterr().out
+
+
+def test_a_baseline_trains_and_its_checkpoint_rebuilds_it(tmp_path, mnist_dir):
+    train.main(tiny_run_args(tmp_path, mnist_dir, "--model", "m2"))
+    record = json.loads((tmp_path / "metrics.jsonl").read_text())
+    assert record["val_accuracy"] > 0.2 and "kl_u" in record
+    model, state = load_model(tmp_path / "best.pt")
+    assert type(model) is M2 and state["train_config"]["model_kind"] == "m2"
