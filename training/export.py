@@ -7,6 +7,13 @@ The contract (all with a dynamic batch axis N; D = Dc + Ds):
     prior.onnx       label int64 [N] → loc, scale float32 [N, Dc]   (p(z_c|y))
 `manifest.json` makes the directory explain itself without this code: classes, image shape and
 range, latent split, file hashes, the training configuration, test metrics and versions.
+
+A baseline's checkpoint (`--model cvae` or `m2` at training) exports under the same names where
+they apply, and its manifest's `model` and each file's `inputs` say which:
+    encoder.onnx     image [, label (M2's q(z|x, y))] → loc, scale [N, D]
+    decoder.onnx     z [N, D], label int64 [N] → image      (p(x|y, z))
+    classifier.onnx  image → logits [N, C]                  (q(y|x) reads the image, not z_c)
+and no prior.onnx, since p(z) = N(0, I). The service serves a CCVAE directory only.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import onnx
 import torch
 from torch import nn
 
+from training.baselines import M2, LabelledVAE
 from training.checkpoint import load_model
 from training.config import CLASSES, IMAGE_SHAPE
 from training.data import load_mnist
@@ -42,8 +50,65 @@ class _Decoder(nn.Module):
         return torch.sigmoid(self.decoder(z))
 
 
-def graphs(model: CCVAE) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
+class _BaselineEncoder(nn.Module):
+    """q(z|x) for the CVAE, q(z|x, y) for M2: image [, label] → loc, scale."""
+
+    def __init__(self, model: LabelledVAE) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, image: torch.Tensor, label: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.model.encoder.features(image)
+        if label is None:  # the CVAE's q(z|x) does not read y
+            return self.model.encoder.posterior(h)
+        return self.model.posterior(h, label)
+
+
+class _BaselineDecoder(nn.Module):
+    """p(x|y, z) with its sigmoid: z, label → image."""
+
+    def __init__(self, model: LabelledVAE) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.model.decode(z, label))
+
+
+class _BaselineClassifier(nn.Module):
+    """q(y|x): image → logits."""
+
+    def __init__(self, model: LabelledVAE) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.model.classify(image)
+
+
+def baseline_graphs(
+    model: LabelledVAE,
+) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
+    """A baseline's graphs under the CCVAE's names where they apply (see the module docstring)."""
+    image, label = torch.rand(2, *IMAGE_SHAPE), torch.tensor([0, 1])
+    encoder_inputs = {"image": image, "label": label} if isinstance(model, M2) else {"image": image}
+    return {
+        "encoder": (_BaselineEncoder(model), encoder_inputs, ["loc", "scale"]),
+        "decoder": (
+            _BaselineDecoder(model),
+            {"z": torch.randn(2, model.cfg.latent), "label": label},
+            ["image"],
+        ),
+        "classifier": (_BaselineClassifier(model), {"image": image}, ["logits"]),
+    }
+
+
+def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
     """Each exported graph: module, named example inputs, output names."""
+    if isinstance(model, LabelledVAE):
+        return baseline_graphs(model)
     cfg = model.cfg
     return {
         "encoder": (model.encoder, {"image": torch.rand(2, *IMAGE_SHAPE)}, ["loc", "scale"]),
@@ -53,7 +118,7 @@ def graphs(model: CCVAE) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], 
     }
 
 
-def export_onnx(model: CCVAE, out: Path) -> dict[str, dict[str, Any]]:
+def export_onnx(model: Any, out: Path) -> dict[str, dict[str, Any]]:
     """Write and check the four graphs; return the manifest's `files` section."""
     out.mkdir(parents=True, exist_ok=True)
     model = model.eval()
@@ -70,25 +135,36 @@ def export_onnx(model: CCVAE, out: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
+DESCRIPTIONS = {
+    "ccvae": "Characteristic-capturing VAE on MNIST: z = [z_c, z_s]; z_c carries the digit (read "
+    "by the classifier, modelled by p(z_c|y)), z_s the handwriting style (prior N(0, I)).",
+    "cvae": "Conditional VAE on MNIST (a baseline): one latent z ~ N(0, I); the decoder reads "
+    "z + MLP(onehot(y)); the classifier q(y|x) reads the image.",
+    "m2": "Kingma et al.'s M2 on MNIST (a baseline): q(y|x) reads the image, q(z|x, y) the image "
+    "and the label, p(x|y, z) decodes [z, onehot(y)]; z ~ N(0, I).",
+}
+
+
 def write_manifest(
     out: Path,
-    model: CCVAE,
+    model: Any,
     files: dict[str, dict[str, Any]],
     train_config: dict[str, Any],
     metrics: dict[str, Any],
     version: str,
 ) -> dict[str, Any]:
     cfg = model.cfg
+    kind = train_config.get("model_kind", "ccvae")
+    split = isinstance(model, CCVAE)
     manifest = {
         "format_version": FORMAT_VERSION,
         "name": out.name,
         "version": version,
-        "description": "Characteristic-capturing VAE on MNIST: z = [z_c, z_s]; z_c carries the "
-        "digit (read by the classifier, modelled by p(z_c|y)), z_s the handwriting style "
-        "(prior N(0, I)).",
+        "model": kind,
+        "description": DESCRIPTIONS[kind],
         "classes": list(CLASSES[: cfg.num_classes]),
         "image": {"shape": list(IMAGE_SHAPE), "range": [0.0, 1.0], "foreground": "white-on-black"},
-        "latent": {"c": cfg.latent_c, "s": cfg.latent_s},
+        "latent": {"c": cfg.latent_c, "s": cfg.latent_s} if split else {"z": cfg.latent},
         "files": files,
         "training": train_config,
         "metrics": metrics,
@@ -98,7 +174,7 @@ def write_manifest(
     return manifest
 
 
-def test_metrics(model: CCVAE, data_dir: str | None, judge: str | None) -> dict[str, Any]:
+def test_metrics(model: Any, data_dir: str | None, judge: str | None) -> dict[str, Any]:
     """Test-set accuracy, reconstruction error and (with a judge) generation quality."""
     images, labels = load_mnist("test", data_dir)
     r = evaluate(model, images, labels)

@@ -11,7 +11,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from training import export
+from tests.training.conftest import tiny_run_args
+from training import export, train
 from training.checkpoint import load_model
 
 
@@ -81,5 +82,34 @@ def test_onnxruntime_matches_torch(exported, trained_run, batch):
     }
     for name, feed in feeds.items():
         got = _session(exported / f"{name}.onnx").run(None, feed)
+        for g_out, e_out in zip(got, expected[name], strict=True):
+            assert np.abs(g_out - e_out.numpy()).max() <= 1e-4, name
+
+
+def test_m2_exports_under_the_same_names_and_says_which_inputs_each_file_takes(tmp_path, mnist_dir):
+    run, out = tmp_path / "run", tmp_path / "m2-mnist"
+    train.main(tiny_run_args(run, mnist_dir, "--model", "m2", "--limit", "1500"))
+    export.main([str(run / "best.pt"), "--out", str(out), "--skip-metrics"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"] == "m2" and manifest["latent"] == {"z": 12}
+    inputs = {name: entry["inputs"] for name, entry in manifest["files"].items()}
+    assert inputs == {"encoder": ["image", "label"], "decoder": ["z", "label"],
+                      "classifier": ["image"]}  # fmt: skip
+    model, _ = load_model(run / "best.pt")
+    image, label = torch.rand(4, 1, 28, 28), torch.tensor([0, 3, 5, 9])
+    z = torch.randn(4, 12)
+    with torch.no_grad():
+        expected = {
+            "encoder": model.posterior(model.encoder.features(image), label),
+            "decoder": (torch.sigmoid(model.decode(z, label)),),
+            "classifier": (model.classify(image),),
+        }
+    feeds = {
+        "encoder": {"image": image.numpy(), "label": label.numpy()},
+        "decoder": {"z": z.numpy(), "label": label.numpy()},
+        "classifier": {"image": image.numpy()},
+    }
+    for name, feed in feeds.items():
+        got = _session(out / f"{name}.onnx").run(None, feed)
         for g_out, e_out in zip(got, expected[name], strict=True):
             assert np.abs(g_out - e_out.numpy()).max() <= 1e-4, name
