@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ FLAGS: dict[str, tuple[type, str]] = {
     "max_steps": (int, "largest steps of /interpolate"),
     "max_batch": (int, "most images per merged model call"),
     "max_wait_ms": (float, "longest wait for a batch to fill, in ms"),
+    "workers": (int, "server processes sharing the port, each with its own model"),
 }
 """Settings fields exposed as flags; a flag left out keeps the environment's value or default."""
 
@@ -70,7 +72,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ValidationError, ModelError) as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    serve = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **serve)
+        return
+    # NOTE: worker processes build their own app from the import string, so the flags reach
+    # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
+    os.environ.update(settings_environment(settings))
+    uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **serve)
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """Every setting as the CCVAE_* variable that recreates it."""
+    values = settings.model_dump(mode="json")
+    return {
+        f"CCVAE_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in values.items()
+    }
 
 
 if __name__ == "__main__":

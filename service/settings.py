@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     """Largest `n` of /generate."""
     max_steps: int = Field(default=32, ge=2)
     """Largest `steps` of /interpolate."""
+    workers: int = Field(default=1, ge=1)
+    """Server processes sharing the port, each with its own model and batchers (ccvae-serve)."""
     batching: bool = True
     """Merge concurrent requests into one model call (micro-batching)."""
     max_batch: int = Field(default=64, gt=0)

@@ -18,12 +18,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(model_dir: Path, timeout_s: float = 60) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ccvae-serve on the model and wait until /health/ready answers 200."""
+def start_server(
+    model_dir: Path, *flags: str, timeout_s: float = 60
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ccvae-serve on the model (with more flags) and wait until /health/ready answers 200."""
     script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
     assert script, "ccvae-serve is not installed: pip install -e .[serve]"
     port = free_port()
-    command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1"]
+    command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1", *flags]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s

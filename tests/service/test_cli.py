@@ -59,3 +59,22 @@ def test_ccvae_serve_answers_over_http(
     # NOTE: uvicorn shuts down gracefully, then re-raises SIGTERM so the status reflects it.
     assert server.returncode in (0, -signal.SIGTERM)
     assert b"Application shutdown complete" in output
+
+
+def test_workers_share_the_port_and_each_serves_the_flags_settings(
+    shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    server, url = start_server(shipped_model, "--workers", "2", "--no-batching")
+    try:
+        digit = png(mnist[0][0])
+        for _ in range(20):  # new connections, spread by the kernel over both processes
+            response = httpx.post(f"{url}/classify", content=digit,
+                                  headers={"content-type": "image/png"}, timeout=10)  # fmt: skip
+            assert response.json()["label"] == int(mnist[1][0])
+            assert httpx.get(f"{url}/model", timeout=10).json()["batching"] is False
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode in (0, -signal.SIGTERM)
+    assert output.count(b"Application startup complete") == 2
+    assert output.count(b"Application shutdown complete") == 2
