@@ -30,6 +30,16 @@ ENDPOINTS = {
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/metrics"),
+    # the Open Inference Protocol (KServe v2 REST) on the four graphs
+    ("get", "/v2"),
+    ("get", "/v2/health/live"),
+    ("get", "/v2/health/ready"),
+    ("get", "/v2/models/{name}"),
+    ("get", "/v2/models/{name}/ready"),
+    ("post", "/v2/models/{name}/infer"),
+    ("get", "/v2/models/{name}/versions/{version}"),
+    ("get", "/v2/models/{name}/versions/{version}/ready"),
+    ("post", "/v2/models/{name}/versions/{version}/infer"),
 }
 
 
