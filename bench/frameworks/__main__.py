@@ -19,10 +19,12 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import tempfile
 import time
 import urllib.request
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,24 @@ from bench.serving import environment, settle
 
 DOCS = REPO / "docs" / "benchmarks.md"
 TITLE = "Against BentoML, LitServe and Triton"
+
+
+def project_versions() -> dict[str, str]:
+    """Versions in the project's own venv, which serves the service, floor and baseline."""
+    found = {}
+    for name in (*venvs.SHOWN, "torch"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def tool_version(command: list[str]) -> str:
+    """First line a load generator prints about its version."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return lines[0] if lines else "?"
 
 
 def read_batches(contender: Contender, server: GroupServer, log: Path) -> batches.Batches | None:
@@ -77,7 +97,11 @@ def measure(contender: Contender, server: GroupServer, work: Path, args: argpars
 def run_one(contender: Contender, work: Path, args: argparse.Namespace, pngs: list[bytes],
             expected: list[int], request_set: Path, body: Path) -> dict[str, Any]:  # fmt: skip
     """Everything about one contender; failures to install or start become its status."""
-    out: dict[str, Any] = {"note": contender.note, "batches": contender.batches}
+    out: dict[str, Any] = {
+        "note": contender.note,
+        "batches": contender.batches,
+        "must_match": contender.must_match,
+    }
     venv = None
     try:
         if contender.venv is not None:
@@ -85,8 +109,7 @@ def run_one(contender: Contender, work: Path, args: argparse.Namespace, pngs: li
             out["venv"] = f"bench/.venvs/{contender.venv}"
             out["versions"] = venv.versions()
         else:
-            out["versions"] = {k: v for k, v in environment()["versions"].items()  # type: ignore[attr-defined]
-                               if k in ("fastapi", "uvicorn", "onnxruntime", "torch")}  # fmt: skip
+            out["versions"] = project_versions()
         server = contender.server(venv, work)
         server.start()
     except (venvs.VenvError, RuntimeError, OSError) as e:
@@ -133,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     env = environment()
     env["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     env["machine"] = platform.machine()
+    env["wrk"] = tool_version(["wrk", "-v"])
+    env["ab"] = tool_version(["ab", "-V"])
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ccvae-frameworks-") as tmp:
         work = Path(tmp)

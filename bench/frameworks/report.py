@@ -22,6 +22,33 @@ PLOT = "figures/benchmarks/frameworks.png"
 """Relative to docs/."""
 
 Result = dict[str, Any]
+NOTES = """\
+How each contender is used (one process tree each, started by the bench, loopback only):
+
+- Every framework app runs the service's own `service.imaging.prepare` and the shipped encoder +
+  classifier through `service.runtime.Runtime`, so its onnxruntime sessions have the service's
+  options (intra-op threads from `CCVAE_THREADS`, 0 = all cores; spinning off). Each logs the size
+  of every batch its framework hands it; the service's batch sizes come from its `/metrics`
+  histogram, whose buckets give the largest only as a bound (≤).
+- **BentoML** (`bench/frameworks/bentoml_service.py`): `@bentoml.service(workers=1)` with
+  `@bentoml.api(batchable=True, max_batch_size=64, max_latency_ms=1000)` taking `file: list[Path]`,
+  BentoML's file type; one upload arrives as a list of one, and the answer is a list of one.
+  Started with `bentoml serve`.
+- **LitServe** (`bench/frameworks/litserve_app.py`): `LitAPI(max_batch_size=64,
+  batch_timeout=0.002)` (the service's 2 ms) in `LitServer(accelerator="cpu",
+  workers_per_device=1)`; `decode_request` reads the form LitServe parses.
+- **Triton** (`bench/frameworks/pytriton_app.py`): PyTriton's bundled tritonserver, the model
+  bound with `ModelConfig(max_batch_size=64, batcher=DynamicBatcher(max_queue_delay_microseconds=
+  2000))` and a `@batch` inference function; in front, one FastAPI route parses the upload,
+  prepares the image and calls Triton's HTTP endpoint with PyTriton's `AsyncioModelClient`.
+  One change to its environment, none to its code: PyTriton's Python-backend stub links the
+  system's `libpython3.11` (Debian's 3.11.2), whose standard library does not match this
+  interpreter's (3.11.7; model load fails on `RLock._recursion_count`), so the bench puts the
+  interpreter's own `libpython` first on `LD_LIBRARY_PATH`.
+- **floor** and **baseline** are those of the serving benchmark below (`bench/floor.py`,
+  `bench/baseline.py`); neither must match the labels (the floor has no model, the baseline
+  prepares images with a plain resize), so their label counts are shown, not required.
+"""
 
 
 def point(result: Result, name: str, tool: str, clients: int) -> dict[str, Any] | None:
@@ -68,7 +95,9 @@ def plot(result: Result, path: Path) -> None:
     for ax, tool in zip(axes, TOOLS, strict=True):
         for name, pts in data[tool].items():
             style = "-" if name == "service" else "--" if name in FRAMEWORKS else ":"
-            ax.plot([c for c, _ in pts], [r for _, r in pts], style, marker="o", label=name)
+            width = 2.5 if name == "service" else 1.3
+            ax.plot([c for c, _ in pts], [r for _, r in pts], style, marker="o", label=name,
+                    linewidth=width)  # fmt: skip
         ax.set_xscale("log", base=2)
         ax.set_xticks(CLIENTS, [str(c) for c in CLIENTS])
         ax.set_xlabel("concurrent clients")
@@ -115,14 +144,17 @@ def markdown(result: Result) -> str:
     """The body of the section: how it was run, the tables, the targets and the plot."""
     env, params = result["environment"], result["parameters"]
     names = list(result["contenders"])
+    load = ", ".join(f"{x:.2f}" for x in env["load_average_at_start"])
     lines = [
-        f"`python -m bench.frameworks --seconds {params['seconds']}` on {env['date']}: "
-        f"{env['cpu']}, {env['cores']} cores, load average {env['load_average_at_start']} at "
-        f"start, Python {env['python']}. Contenders run one at a time, each alone on the "
-        f"machine, on `POST /classify` with one MNIST test digit per request; each is checked "
-        f"first ({params['digits']} digits must get onnxruntime's labels). ab sends the first "
-        f"digit each time; wrk replays {params['digits']} digits round robin. "
-        f"{params['seconds']} s per point.",
+        f"`python -m bench.frameworks --seconds {params['seconds']:g}` on {env['date']} "
+        f"({params.get('minutes', '?')} min): {env['cpu']}, {env['cores']} cores, load average "
+        f"{load} at start, Python {env['python']}, {env.get('wrk', 'wrk')}, "
+        f"{env.get('ab', 'ab')}. One contender at a time, on `POST /classify` with one MNIST "
+        f"test digit per request, {params['seconds']:g} s per point; each is checked first "
+        f"({params['digits']} digits must get the labels that onnxruntime gives in-process). "
+        f"ab sends the first digit each time; wrk replays the {params['digits']} digits round "
+        f"robin. req/s counts 2xx answers only; non-2xx and failed (connect, read, write, "
+        f"timeout) requests are summed over the three loads.",
     ]
     if float(params["seconds"]) < 10:
         lines += ["", "> **A smoke run**: points this short show that every contender runs, not "
@@ -134,6 +166,8 @@ def markdown(result: Result) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in c.get("versions", {}).items())
         labels = c.get("labels")
         check = f"{labels['matched']}/{labels['total']}" if labels else "–"
+        if labels and not c.get("must_match", True):
+            check += " (not required)"
         lines.append(f"| {name} | {c['note']} | {c.get('venv', 'project')}: {versions} | {check} "
                      f"| {_f(c.get('ready_s'), 1)} | {_f(c.get('rss_mib'))} |")  # fmt: skip
     for tool in TOOLS:
@@ -189,7 +223,7 @@ def markdown(result: Result) -> str:
     for target, measured, met in targets(result):
         verdict = "–" if met is None else "yes" if met else "**no**"
         lines.append(f"| {target} | {measured} | {verdict} |")
-    lines += ["", f"![2xx req/s against concurrent clients, every contender]({PLOT})"]
+    lines += ["", f"![2xx req/s against concurrent clients, every contender]({PLOT})", "", NOTES]
     return "\n".join(lines)
 
 

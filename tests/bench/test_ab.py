@@ -56,3 +56,8 @@ def test_percentile_refuses_a_csv_without_it() -> None:
         assert "99" in str(e)
     else:
         raise AssertionError("a missing percentile must not read as a number")
+
+
+def test_a_p99_below_the_p50_is_no_figure() -> None:
+    short = CSV.replace("99,49.250", "99,0.000")  # what ab writes when it has too few samples
+    assert math.isnan(ab.parse(SUMMARY, short).p99_ms)

@@ -72,6 +72,14 @@ def test_markdown_says_which_framework_could_not_run_and_counts_its_errors() -> 
     assert "smoke run" not in text
 
 
+def test_markdown_shows_labels_that_a_contender_need_not_match() -> None:
+    r = result()
+    r["contenders"]["floor"] = {**r["contenders"]["LitServe"], "must_match": False,
+                                "labels": {"matched": 17, "total": 200}}  # fmt: skip
+    assert "| 17/200 (not required) |" in report.markdown(r)
+    assert "| 200/200 |" in report.markdown(r)
+
+
 def test_markdown_flags_a_smoke_run() -> None:
     r = result()
     r["parameters"]["seconds"] = 2.0
