@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
 import time
@@ -51,10 +52,10 @@ def project_versions() -> dict[str, str]:
 
 
 def tool_version(command: list[str]) -> str:
-    """First line a load generator prints about its version."""
+    """`name x.y.z` of a load generator, from what it prints about itself."""
     done = subprocess.run(command, capture_output=True, text=True)
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    return lines[0] if lines else "?"
+    found = re.search(r"(\d+\.\d+(?:\.\d+)?)", done.stdout + done.stderr)
+    return f"{Path(command[0]).name} {found.group(1) if found else '?'}"
 
 
 def read_batches(contender: Contender, server: GroupServer, log: Path) -> batches.Batches | None:
@@ -130,6 +131,9 @@ def run_one(contender: Contender, work: Path, args: argparse.Namespace, pngs: li
         out["points"] = measure(contender, server, work, args, request_set, body)
         out["rss_mib"] = server.rss_mib()
         out["status"] = "ok"
+    except Exception as e:  # e.g. a load generator stuck past its bound: record, go on
+        out["status"] = f"failed under load: {type(e).__name__}: {str(e)[:300]}"
+        print(f"{contender.name}: {out['status']}", flush=True)
     finally:
         server.stop()
     return out

@@ -92,7 +92,7 @@ class Contender:
     venv: str | None  # None: the project's own venv
     batches: str  # "metrics" (the service's /metrics), "log" ($BENCH_BATCH_LOG) or "none"
     ready_path: str
-    command: Callable[[int, Venv | None], list[str]]
+    command: Callable[[int, Venv | None, Path], list[str]]  # port, venv, work folder
     note: str = ""
     must_match: bool = True  # service.imaging + the ONNX files: every label must match
     env: dict[str, str] = field(default_factory=dict)
@@ -111,38 +111,38 @@ class Contender:
                 x for x in (venv.libdir(), os.environ.get("LD_LIBRARY_PATH")) if x
             )
         return GroupServer(
-            self.name, self.command(port, venv), port, log_dir / f"{stem}.log", env,
+            self.name, self.command(port, venv, log_dir), port, log_dir / f"{stem}.log", env,
             ready_path=self.ready_path,
         )  # fmt: skip
 
 
-def _bentoml(port: int, venv: Venv | None) -> list[str]:
+def _bentoml(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
     assert venv is not None
     return [venv.bin("bentoml"), "serve", "bench.frameworks.bentoml_service:Classifier",
             "--host", HOST, "--port", str(port)]  # fmt: skip
 
 
-def _litserve(port: int, venv: Venv | None) -> list[str]:
+def _litserve(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
     assert venv is not None
     return [str(venv.python), "-m", "bench.frameworks.litserve_app", "--host", HOST,
             "--port", str(port)]  # fmt: skip
 
 
-def _triton(port: int, venv: Venv | None) -> list[str]:
+def _triton(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
     assert venv is not None
     ports = [str(free_port()) for _ in range(3)]
     return [str(venv.python), "-m", "bench.frameworks.pytriton_app", "--port", str(port),
-            "--triton-ports", *ports]  # fmt: skip
+            "--triton-ports", *ports, "--workspace", str(log_dir / "triton-workspace")]  # fmt: skip
 
 
 CONTENDERS = (
-    Contender("service", None, "metrics", "/health/ready", lambda p, _: ccvae_serve(p),
+    Contender("service", None, "metrics", "/health/ready", lambda p, _, __: ccvae_serve(p),
               "ccvae-serve as shipped"),
     Contender("floor", None, "none", "/health/ready",
-              lambda p, _: uvicorn_factory("bench.floor:create_app", p),
+              lambda p, _, __: uvicorn_factory("bench.floor:create_app", p),
               "no model: the HTTP stack alone (bench/floor.py)", must_match=False),
     Contender("baseline", None, "none", "/health/ready",
-              lambda p, _: uvicorn_factory("bench.baseline:create_app", p),
+              lambda p, _, __: uvicorn_factory("bench.baseline:create_app", p),
               "torch eager, one image per request, Pillow resize (bench/baseline.py)",
               must_match=False),
     Contender("BentoML", "bentoml", "log", "/readyz", _bentoml,

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000, help="the front's port")
     parser.add_argument("--triton-ports", type=int, nargs=3, default=(8010, 8011, 8012),
                         metavar=("HTTP", "GRPC", "METRICS"), help="Triton's own ports")  # fmt: skip
+    parser.add_argument("--workspace", help="Triton's sockets and model store (else ~/.cache)")
     args = parser.parse_args(argv)
     http, grpc, metrics = args.triton_ports
     config = TritonConfig(
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         metrics_address=HOST, metrics_port=metrics,
     )  # fmt: skip
     model = Model.load()
-    with Triton(config=config) as triton:
+    with Triton(config=config, workspace=args.workspace) as triton:
         bind(triton, model)
         triton.run()
         uvicorn.run(create_front(model, f"http://{HOST}:{http}"), host=HOST, port=args.port)

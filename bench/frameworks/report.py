@@ -53,14 +53,14 @@ How each contender is used (one process tree each, started by the bench, loopbac
 
 def point(result: Result, name: str, tool: str, clients: int) -> dict[str, Any] | None:
     """The figures of one contender at one load, or None where it did not run."""
-    for p in result["contenders"][name].get("points", []):
+    for p in result["contenders"].get(name, {}).get("points", []):
         if p["tool"] == tool and p["clients"] == clients:
             return dict(p)
     return None
 
 
 def ran(result: Result, name: str) -> bool:
-    return bool(result["contenders"][name].get("status") == "ok")
+    return bool(result["contenders"].get(name, {}).get("status") == "ok")
 
 
 def _f(value: float | None, digits: int = 0) -> str:

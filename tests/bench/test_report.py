@@ -80,6 +80,13 @@ def test_markdown_shows_labels_that_a_contender_need_not_match() -> None:
     assert "| 200/200 |" in report.markdown(r)
 
 
+def test_a_run_without_the_service_compares_nothing() -> None:
+    r = result()
+    del r["contenders"]["service"]
+    assert all(met is None for _, _, met in report.targets(r))
+    assert "| Triton | could not run" in report.markdown(r)
+
+
 def test_markdown_flags_a_smoke_run() -> None:
     r = result()
     r["parameters"]["seconds"] = 2.0
