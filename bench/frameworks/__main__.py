@@ -71,7 +71,7 @@ def read_batches(contender: Contender, server: GroupServer, log: Path) -> batche
 def measure(contender: Contender, server: GroupServer, work: Path, args: argparse.Namespace,
             request_set: Path, body: Path) -> list[dict[str, Any]]:  # fmt: skip
     """ab then wrk at each number of clients; one row per point, batches included."""
-    url, log = server.url + "/classify", work / f"{contender.name.lower()}.batches"
+    url, log = server.url + "/classify", contender.batch_log(work)
     run_wrk(server.url, request_set, 8, 1)  # warm-up: allocators, lazy imports, batch shapes
     settle(server)
     rows = []

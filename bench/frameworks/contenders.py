@@ -97,10 +97,17 @@ class Contender:
     must_match: bool = True  # service.imaging + the ONNX files: every label must match
     env: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def stem(self) -> str:
+        return self.name.lower().replace(" ", "-")
+
+    def batch_log(self, log_dir: Path) -> Path:
+        """Where a framework app appends its batch sizes (bench/frameworks/model.py)."""
+        return log_dir / f"{self.stem}.batches"
+
     def server(self, venv: Venv | None, log_dir: Path) -> GroupServer:
         port = free_port()
-        stem = self.name.lower().replace(" ", "-")
-        env = {**self.env, BATCH_LOG: str(log_dir / f"{stem}.batches")}
+        env = {**self.env, BATCH_LOG: str(self.batch_log(log_dir))}
         if self.name == "BentoML":
             env["BENTOML_HOME"] = str(log_dir / "bentoml-home")  # not ~/bentoml
         if self.name == "Triton" and venv is not None:
@@ -111,7 +118,7 @@ class Contender:
                 x for x in (venv.libdir(), os.environ.get("LD_LIBRARY_PATH")) if x
             )
         return GroupServer(
-            self.name, self.command(port, venv, log_dir), port, log_dir / f"{stem}.log", env,
+            self.name, self.command(port, venv, log_dir), port, log_dir / f"{self.stem}.log", env,
             ready_path=self.ready_path,
         )  # fmt: skip
 
