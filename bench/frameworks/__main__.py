@@ -1,7 +1,7 @@
 """Serve the same ONNX files with BentoML, LitServe and Triton, and race them against the service.
 
     python -m bench.frameworks                  # the full run: about 20 min on 2 cores
-    python -m bench.frameworks --seconds 2      # a smoke run: about 5 min
+    python -m bench.frameworks --seconds 2      # a smoke run: about 3 min
 
 Contenders (bench/frameworks/contenders.py): the service as shipped, the HTTP floor, the torch
 baseline, and the three frameworks, each in a venv of its own (made on first use under
@@ -44,6 +44,8 @@ def project_versions() -> dict[str, str]:
     """Versions in the project's own venv, which serves the service, floor and baseline."""
     found = {}
     for name in (*venvs.SHOWN, "torch"):
+        if name in ("bentoml", "litserve", "nvidia-pytriton", "tritonclient"):
+            continue  # the frameworks' own: whether this venv has them does not matter here
         try:
             found[name] = version(name)
         except PackageNotFoundError:
