@@ -113,6 +113,8 @@ def run_one(contender: Contender, work: Path, args: argparse.Namespace, pngs: li
             out["versions"] = venv.versions()
         else:
             out["versions"] = project_versions()
+        versions = ", ".join(f"{k} {v}" for k, v in out["versions"].items())
+        print(f"{contender.name}: {out.get('venv', 'project venv')}: {versions}", flush=True)
         server = contender.server(venv, work)
         server.start()
     except (venvs.VenvError, RuntimeError, OSError) as e:
