@@ -19,14 +19,17 @@ from service.settings import Settings
 FLAGS: dict[str, tuple[type, str]] = {
     "model_dir": (Path, "model directory with manifest.json"),
     "device": (str, "execution provider (auto: CUDA when present)"),
-    "threads": (int, "intra-op threads per session (0: all cores)"),
+    "threads": (int, "intra-op threads per session (0: the cores shared out among the workers)"),
     "max_upload_bytes": (int, "largest request body in bytes"),
     "max_image_pixels": (int, "largest image in pixels"),
     "max_samples": (int, "largest n of /generate"),
     "max_steps": (int, "largest steps of /interpolate"),
     "max_batch": (int, "most images per merged model call"),
     "max_wait_ms": (float, "longest wait for a batch to fill, in ms"),
-    "workers": (int, "server processes sharing the port, each with its own model"),
+    "workers": (
+        int,
+        "server processes sharing the port, each with its own model (0: one per core)",
+    ),
 }
 """Settings fields exposed as flags; a flag left out keeps the environment's value or default."""
 
@@ -72,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ValidationError, ModelError) as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = process_layout(settings, len(os.sched_getaffinity(0)))
     serve = {"host": args.host, "port": args.port, "log_level": args.log_level}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **serve)
@@ -80,6 +84,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
     os.environ.update(settings_environment(settings))
     uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **serve)
+
+
+def process_layout(settings: Settings, cores: int) -> Settings:
+    """Resolve `workers=0` to one process per core, and `threads=0` to that process's share.
+
+    The service's cost per request is mostly Python (HTTP, multipart, image preparation), which
+    one process runs on one core at a time; onnxruntime's threads would only compete with the
+    other processes for the same cores.
+    """
+    workers = settings.workers or max(1, cores)
+    threads = settings.threads or (0 if workers == 1 else max(1, cores // workers))
+    return settings.model_copy(update={"workers": workers, "threads": threads})
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     device: Device = "cpu"
     """Execution provider: cpu, cuda (fail when absent) or auto (CUDA when onnxruntime has it)."""
     threads: int = Field(default=0, ge=0)
-    """Intra-op threads per ONNX session; 0 lets onnxruntime use every core."""
+    """Intra-op threads per ONNX session; 0: the cores shared out among the workers."""
     max_upload_bytes: int = Field(default=10 * 2**20, gt=0)
     """Largest request body accepted, in bytes (all uploaded files together)."""
     max_image_pixels: int = Field(default=4096 * 4096, gt=0)
@@ -41,11 +41,11 @@ class Settings(BaseSettings):
     """Largest `n` of /generate."""
     max_steps: int = Field(default=32, ge=2)
     """Largest `steps` of /interpolate."""
-    workers: int = Field(default=1, ge=1)
-    """Server processes sharing the port, each with its own model and batchers (ccvae-serve)."""
+    workers: int = Field(default=0, ge=0)
+    """Server processes sharing the port, each with its own model (ccvae-serve); 0: one per core."""
     batching: bool = True
     """Merge concurrent requests into one model call (micro-batching)."""
     max_batch: int = Field(default=64, gt=0)
     """Most images in one merged model call."""
-    max_wait_ms: float = Field(default=2.0, ge=0.0)
-    """Longest a request waits for others to join its batch, in milliseconds."""
+    max_wait_ms: float = Field(default=0.0, ge=0.0)
+    """Longest a batch waits for more requests, in ms; 0: it takes those that queued meanwhile."""

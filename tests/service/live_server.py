@@ -25,7 +25,9 @@ def start_server(
     script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
     assert script, "ccvae-serve is not installed: pip install -e .[serve]"
     port = free_port()
-    command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1", *flags]
+    # NOTE: one process unless asked: the tests share two cores, and one process is one log.
+    command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1",
+               "--workers", "1", *flags]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s

@@ -9,7 +9,8 @@ import httpx
 import numpy as np
 import pytest
 
-from service.cli import main
+from service.cli import main, process_layout
+from service.settings import Settings
 from tests.service.conftest import png
 from tests.service.live_server import start_server
 
@@ -59,6 +60,14 @@ def test_ccvae_serve_answers_over_http(
     # NOTE: uvicorn shuts down gracefully, then re-raises SIGTERM so the status reflects it.
     assert server.returncode in (0, -signal.SIGTERM)
     assert b"Application shutdown complete" in output
+
+
+def test_process_layout_gives_each_core_a_worker_and_shares_threads_out() -> None:
+    assert process_layout(Settings(), cores=2).workers == 2
+    assert process_layout(Settings(), cores=2).threads == 1
+    assert process_layout(Settings(workers=1), cores=2).threads == 0  # onnxruntime: every core
+    assert process_layout(Settings(workers=2), cores=8).threads == 4
+    assert process_layout(Settings(workers=3, threads=2), cores=2).threads == 2
 
 
 def test_workers_share_the_port_and_each_serves_the_flags_settings(
