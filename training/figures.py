@@ -121,11 +121,16 @@ def comparison(models: list[tuple[str, Any]], path: Path, data_dir: str | None,
     """One row per model: generation by label (a column per label), then an intervention strip.
 
     Every model draws from the same seed and is shown the same test digits, so the rows differ
-    only in the model.
+    only in the model; the digits are the first of a random order with distinct labels.
     """
-    images, _ = load_mnist("test", data_dir)
-    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
-    x = to_float(images[pick[:digits]])
+    images, labels = load_mnist("test", data_dir)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed)).tolist()
+    seen: dict[int, int] = {}
+    for i in order:
+        seen.setdefault(int(labels[i]), i)
+        if len(seen) == digits:
+            break
+    x = to_float(images[list(seen.values())])
     fig, axes = plt.subplots(len(models), 2, dpi=110, squeeze=False,
                              figsize=(11, 0.5 * max(samples, digits) * len(models) + 0.8),
                              gridspec_kw={"width_ratios": [10, 11]})  # fmt: skip
