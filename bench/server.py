@@ -28,9 +28,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def uvicorn_factory(factory: str, port: int) -> list[str]:
-    """The command serving `module:create_app` as ccvae-serve serves the service."""
-    return [str(BIN / "uvicorn"), "--factory", factory, "--host", HOST, "--port", str(port)]
+def uvicorn_factory(factory: str, port: int, workers: int = 1) -> list[str]:
+    """The command serving `module:create_app` under uvicorn, in `workers` processes."""
+    command = [str(BIN / "uvicorn"), "--factory", factory, "--host", HOST, "--port", str(port)]
+    return command + (["--workers", str(workers)] if workers > 1 else [])
 
 
 def ccvae_serve(port: int, *flags: str) -> list[str]:
@@ -48,18 +49,40 @@ def status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def family(pid: int) -> list[int]:
+    """A process and all its descendants (a server's worker processes), from /proc (Linux)."""
+    pids = [pid]
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return []
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for child in children:
+            pids += family(int(child))
+    return pids
+
+
 def rss_mib(pid: int) -> float:
-    """Resident memory of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    """Resident memory of a process and its descendants, from /proc (Linux)."""
+    total = 0.0
+    for member in family(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and all its threads, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process, its threads and its descendants, from /proc."""
+    total = 0.0
+    for member in family(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 @dataclass

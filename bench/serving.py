@@ -5,8 +5,10 @@
 
 Contenders, all on the shipped model and the same MNIST test digits as PNG uploads:
 (a) `compute`: the service's own steps in-process, no HTTP (bench/compute.py);
-(b) `floor`: no-op routes on the same uvicorn + FastAPI stack (bench/floor.py);
-(c) `service`: ccvae-serve as shipped, micro-batching on, and again with --no-batching;
+(b) `floor`: no-op routes on the same uvicorn + FastAPI stack (bench/floor.py), in as many
+    processes as ccvae-serve starts by default (one per core);
+(c) `service`: ccvae-serve as shipped (one process per core, micro-batching on), and again in
+    one process, and with --no-batching;
 (d) `baseline`: the same network in torch eager behind a minimal FastAPI route
     (bench/baseline.py), with torch's default threads and with one thread.
 Every HTTP contender runs at once on its own port and wrk visits them in turn, round after round,
@@ -29,13 +31,15 @@ from pathlib import Path
 
 from bench import compute, workload, wrk
 from bench.server import REPO, Server, ccvae_serve, free_port, uvicorn_factory
+from service.cli import process_layout
+from service.settings import Settings
 
 CONCURRENCY = (1, 8, 64)
 ENDPOINTS = ("/classify", "/generate")
 STARTS = 3  # cold starts of ccvae-serve timed to ready
 PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "python-multipart",
             "pydantic", "onnxruntime", "numpy", "pillow", "torch")  # fmt: skip
-SERVICES = ("service", "service no-batching")
+SERVICES = ("service", "service 1-process", "service no-batching")
 BASELINES = ("baseline", "baseline 1-thread")
 
 
@@ -45,16 +49,18 @@ def contenders(log_dir: Path) -> list[Server]:
     def server(name: str, command: list[str], port: int, **env: str) -> Server:
         return Server(name, command, port, log_dir / f"{name.replace(' ', '-')}.log", env)
 
-    p = [free_port() for _ in range(5)]
+    p = [free_port() for _ in range(6)]
+    cores = process_layout(Settings(), len(os.sched_getaffinity(0))).workers
     return [
-        server("floor", uvicorn_factory("bench.floor:create_app", p[0]), p[0]),
+        server("floor", uvicorn_factory("bench.floor:create_app", p[0], cores), p[0]),
         server("service", ccvae_serve(p[1]), p[1]),
-        server("service no-batching", ccvae_serve(p[2], "--no-batching"), p[2]),
-        server("baseline", uvicorn_factory("bench.baseline:create_app", p[3]), p[3]),
+        server("service 1-process", ccvae_serve(p[2], "--workers", "1"), p[2]),
+        server("service no-batching", ccvae_serve(p[3], "--no-batching"), p[3]),
+        server("baseline", uvicorn_factory("bench.baseline:create_app", p[4]), p[4]),
         server(
             "baseline 1-thread",
-            uvicorn_factory("bench.baseline:create_app", p[4]),
-            p[4],
+            uvicorn_factory("bench.baseline:create_app", p[5]),
+            p[5],
             BASELINE_THREADS="1",
         ),
     ]
@@ -191,7 +197,8 @@ def markdown(result: dict) -> str:
             f"{1000 / a['p50_ms']:.0f} | – | {a['rps_batched']:.0f} (batches of 64) | – | – |",
         ]
         names = ["floor", *SERVICES, *BASELINES]
-        for label, name in zip(("(b)", "(c)", "(c)", "(d)", "(d)"), names, strict=True):
+        labels = ("(b)", "(c)", "(c)", "(c)", "(d)", "(d)")
+        for label, name in zip(labels, names, strict=True):
             rps = " | ".join(f"{get(name, endpoint, c, 'rps'):.0f}" for c in CONCURRENCY)
             errors = sum(get(name, endpoint, c, "errors") for c in CONCURRENCY)
             lines.append(
