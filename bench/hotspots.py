@@ -3,9 +3,13 @@
     python -m bench.hotspots                         # /classify, 64 connections, 10 s
     python -m bench.hotspots --endpoint /generate --connections 1 --flags --no-batching
 
-Prints the functions holding the most samples, inclusive and self, over every thread of the
-server (idle waits left out), and keeps the raw folded stacks for a flame graph
-(`flamegraph.pl bench/results/hotspots.txt > profile.svg`, or load it into speedscope.app).
+Prints where a request's CPU goes, stage by stage (HTTP parsing, multipart, image decode,
+batching hop, model, JSON, ...: each sample goes to the innermost frame that names a stage, and
+each stage's share of the server's measured CPU per request is its cost in µs), then the functions
+holding the most samples, inclusive and self, over every thread of the server (idle waits left
+out). Keeps the raw folded stacks for a flame graph (`flamegraph.pl bench/results/hotspots.txt >
+profile.svg`, or load it into speedscope.app). The server runs in one process (`--workers 1`) so
+that one py-spy sees all of it; per request, the work is the same in every worker.
 """
 
 from __future__ import annotations
@@ -21,6 +25,53 @@ from bench import workload, wrk
 from bench.server import BIN, REPO, Server, ccvae_serve, free_port
 
 IDLE = ("Condition.wait", "Runner.run", "_worker (concurrent/futures/thread.py", "select")
+STAGES = (
+    ("model (onnxruntime)", ("onnxruntime",)),
+    ("image decode and preparation", ("service/imaging.py", "PIL/")),
+    ("multipart / body", ("service/uploads.py", "multipart", "formparsers")),
+    (
+        "JSON and response",
+        ("pydantic", "json", "responses.py", "encoders.py", "serialize_response"),
+    ),
+    ("batching hop", ("service/batching.py", "concurrent/futures", "asyncio/threads.py")),
+    ("HTTP parsing and writing (uvicorn)", ("uvicorn/", "httptools", "h11")),
+    ("routing, validation, middleware", ("fastapi/", "starlette/", "service/middleware.py")),
+    ("service code", ("service/",)),
+    ("event loop", ("asyncio/", "uvloop")),
+)
+"""Stages a request passes, each named by path fragments of the frames that do its work."""
+
+
+def stage_of(frames: list[str]) -> str:
+    """The stage of the innermost frame (leaf first) that names one, else "other"."""
+    for frame in reversed(frames):
+        for stage, fragments in STAGES:
+            if any(fragment in frame for fragment in fragments):
+                return stage
+    return "other"
+
+
+def stages(folded: Path) -> dict[str, float]:
+    """Each stage's share of the busy samples in folded stacks, largest first."""
+    counts: collections.Counter[str] = collections.Counter()
+    for line in folded.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")[1:]
+        if frames and not any(frames[-1].startswith(idle) for idle in IDLE):
+            counts[stage_of(frames)] += int(count)
+    total = sum(counts.values()) or 1
+    return {stage: n / total for stage, n in counts.most_common()}
+
+
+def stage_table(shares: dict[str, float], cpu_ms: float) -> str:
+    """Markdown: each stage's share and its µs of server CPU per request."""
+    lines = ["| stage | share of CPU | µs per request |", "|---|---:|---:|"]
+    lines += [
+        f"| {stage} | {share:.1%} | {1000 * cpu_ms * share:.0f} |"
+        for stage, share in shares.items()
+    ]
+    lines.append(f"| **all** | 100% | {1000 * cpu_ms:.0f} |")
+    return "\n".join(lines)
 
 
 def summarize(folded: Path, top: int) -> str:
@@ -52,7 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "hotspots.txt")
-    parser.add_argument("--flags", nargs=argparse.REMAINDER, default=[], help="for ccvae-serve")
+    parser.add_argument(
+        "--flags", nargs=argparse.REMAINDER, default=["--workers", "1"], help="for ccvae-serve"
+    )
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(BIN / "py-spy")
     if not Path(spy).exists():
@@ -75,9 +128,15 @@ def main(argv: list[str] | None = None) -> None:
                 "--rate", "250", "--format", "raw", "--output", str(args.out),
                 "--threads", "--nonblocking",
             ])  # fmt: skip
+            cpu = s.cpu_seconds()
             result = wrk.run(s.url, requests, args.connections, args.seconds + 1)
+            cpu_ms = 1000 * (s.cpu_seconds() - cpu) / max(1, result.requests)
             record.wait()
-    print(f"{args.endpoint} at {args.connections} connections: {result.rps:.0f} req/s")
+    print(
+        f"{args.endpoint} at {args.connections} connections: {result.rps:.0f} req/s, "
+        f"{cpu_ms:.2f} ms of server CPU per request (profiler included)"
+    )
+    print(stage_table(stages(args.out), cpu_ms))
     print(summarize(args.out, args.top))
 
 
