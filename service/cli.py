@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="merge concurrent requests into one model call (default: $CCVAE_BATCHING or on)",
     )
+    parser.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=argparse.SUPPRESS,
+        help="log every request (default: $CCVAE_ACCESS_LOG or off)",
+    )
     return parser
 
 
@@ -67,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     overrides: dict[str, Any] = {
-        name: getattr(args, name) for name in [*FLAGS, "batching"] if hasattr(args, name)
+        name: getattr(args, name)
+        for name in [*FLAGS, "batching", "access_log"]
+        if hasattr(args, name)
     }
     try:
         settings = Settings(**overrides)
@@ -76,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = process_layout(settings, len(os.sched_getaffinity(0)))
-    serve = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    serve = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": settings.access_log,
+    }
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **serve)
         return

@@ -60,6 +60,7 @@ def test_ccvae_serve_answers_over_http(
     # NOTE: uvicorn shuts down gracefully, then re-raises SIGTERM so the status reflects it.
     assert server.returncode in (0, -signal.SIGTERM)
     assert b"Application shutdown complete" in output
+    assert b'"POST /classify HTTP/1.1" 200' not in output  # no access log unless asked
 
 
 def test_process_layout_gives_each_core_a_worker_and_shares_threads_out() -> None:
@@ -73,7 +74,7 @@ def test_process_layout_gives_each_core_a_worker_and_shares_threads_out() -> Non
 def test_workers_share_the_port_and_each_serves_the_flags_settings(
     shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    server, url = start_server(shipped_model, "--workers", "2", "--no-batching")
+    server, url = start_server(shipped_model, "--workers", "2", "--no-batching", "--access-log")
     try:
         digit = png(mnist[0][0])
         for _ in range(20):  # new connections, spread by the kernel over both processes
@@ -87,3 +88,4 @@ def test_workers_share_the_port_and_each_serves_the_flags_settings(
     assert server.returncode in (0, -signal.SIGTERM)
     assert output.count(b"Application startup complete") == 2
     assert output.count(b"Application shutdown complete") == 2
+    assert output.count(b'"POST /classify HTTP/1.1" 200') == 20
