@@ -36,10 +36,17 @@ reconstruct or redraw them as another digit; sample and interpolate from the pri
 """
 
 
+async def publish(metrics: Metrics) -> None:
+    """Share this worker's metrics with the others, twice a second, until cancelled."""
+    while True:
+        await asyncio.to_thread(metrics.publish)
+        await asyncio.sleep(metrics.publish_interval_s)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the model is loaded when its lifespan starts."""
     settings = settings or Settings()
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await asyncio.to_thread(Runtime.load, manifest, settings.device, settings.threads)
         plane = DataPlane(runtime, settings, metrics)
         plane.start()
+        publisher = asyncio.create_task(publish(metrics)) if settings.metrics_dir else None
         app.state.plane = plane
         log.info("ready: %s on %s", settings.model_dir, runtime.provider)
         try:
@@ -55,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.plane = None
             await plane.stop()
+            if publisher is not None:
+                publisher.cancel()
+                metrics.publish()  # this worker's final counts stay in the shared total
 
     app = FastAPI(
         title="CCVAE MNIST",

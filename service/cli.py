@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -95,8 +97,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     # NOTE: worker processes build their own app from the import string, so the flags reach
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
+    shared = None
+    if settings.metrics_dir is None:
+        shared = Path(tempfile.mkdtemp(prefix="ccvae-metrics-"))
+        settings = settings.model_copy(update={"metrics_dir": shared})
     os.environ.update(settings_environment(settings))
-    uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **serve)
+    try:
+        uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **serve)
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
 
 
 def process_layout(settings: Settings, cores: int) -> Settings:
@@ -117,6 +127,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return {
         f"CCVAE_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
         for name, value in values.items()
+        if value is not None
     }
 
 

@@ -1,16 +1,23 @@
 """Prometheus counters and histograms, rendered in the text exposition format (0.0.4).
 
 A few dozen lines instead of prometheus-client: the service needs counters and histograms with
-labels and nothing else.
+labels and nothing else. With several worker processes (`ccvae-serve --workers`), each process
+publishes a snapshot of its own series to a shared directory every half second, and whichever
+process answers GET /metrics adds the others' latest snapshots to its own live series, so a scrape
+counts the whole server (the other workers' last half second at most is still to come).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import math
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 LabelSet = tuple[tuple[str, str], ...]
 
@@ -82,8 +89,10 @@ class Metrics:
     """The service's metrics: requests and latency per endpoint, and micro-batch sizes."""
 
     content_type = "text/plain; version=0.0.4; charset=utf-8"
+    publish_interval_s = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, shared_dir: Path | None = None) -> None:
+        self.shared_dir = shared_dir
         self._lock = threading.Lock()
         self.requests = Counter("ccvae_requests_total", "HTTP requests by endpoint and status.")
         self.latency = Histogram(
@@ -102,7 +111,48 @@ class Metrics:
         with self._lock:
             self.batches.observe(size, batcher=batcher)
 
-    def render(self) -> str:
+    def snapshot(self) -> dict[str, Any]:
+        """Every series as JSON-ready lists: [labels, value] for counters, [labels, series]."""
         with self._lock:
-            lines = [*self.requests.render(), *self.latency.render(), *self.batches.render()]
+            return {
+                "requests": [[list(k), v] for k, v in self.requests.values.items()],
+                "latency": [[list(k), list(v)] for k, v in self.latency.series.items()],
+                "batches": [[list(k), list(v)] for k, v in self.batches.series.items()],
+            }
+
+    def absorb(self, snapshot: dict[str, Any]) -> None:
+        """Add another process's snapshot to these series."""
+        with self._lock:
+            for labels, value in snapshot["requests"]:
+                self.requests.values[tuple(tuple(p) for p in labels)] += value
+            for histogram in (self.latency, self.batches):
+                name = "latency" if histogram is self.latency else "batches"
+                for labels, series in snapshot[name]:
+                    key = tuple(tuple(p) for p in labels)
+                    mine = histogram.series.setdefault(key, [0.0] * len(series))
+                    histogram.series[key] = [a + b for a, b in zip(mine, series, strict=True)]
+
+    def publish(self) -> None:
+        """Write this process's snapshot for the other workers (atomically: rename)."""
+        if self.shared_dir is None:
+            return
+        target = self.shared_dir / f"{os.getpid()}.json"
+        partial = target.with_suffix(".part")
+        partial.write_text(json.dumps(self.snapshot()))
+        partial.replace(target)
+
+    def render(self) -> str:
+        """The exposition text: this process's series, plus the other workers' snapshots."""
+        whole = self
+        if self.shared_dir is not None:
+            whole = Metrics()
+            whole.absorb(self.snapshot())
+            for path in sorted(self.shared_dir.glob("*.json")):
+                if path.stem != str(os.getpid()):
+                    try:
+                        whole.absorb(json.loads(path.read_text()))
+                    except (OSError, ValueError):  # a worker mid-write or gone: next scrape
+                        continue
+        with whole._lock:
+            lines = [*whole.requests.render(), *whole.latency.render(), *whole.batches.render()]
         return "\n".join(lines) + "\n"

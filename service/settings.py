@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     """Largest `steps` of /interpolate."""
     workers: int = Field(default=0, ge=0)
     """Server processes sharing the port, each with its own model (ccvae-serve); 0: one per core."""
+    metrics_dir: Path | None = None
+    """Where worker processes share their metrics, so that /metrics counts them all (ccvae-serve
+    makes one for --workers > 1); none: this process's metrics alone."""
     access_log: bool = False
     """Log every request (uvicorn's access log); off by default: it costs ~4 % of the CPU per
     request, and /metrics counts requests by endpoint and status anyway."""
