@@ -4,8 +4,8 @@
 
 `POST /classify` takes the same multipart upload as the service (field `file`); BentoML turns
 each part into a file on disk (`Path`, its documented file type) and merges the lists of
-concurrent requests into one call of at most 64 images. One worker, as the service runs one
-process; the answer is a list with one prediction per uploaded file.
+concurrent requests into one call of at most 64 images. As many workers as ccvae-serve runs
+processes ($BENCH_WORKERS); the answer is a list with one prediction per uploaded file.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 import bentoml
 import numpy as np
 
-from bench.frameworks.model import Model
+from bench.frameworks.model import Model, workers
 
 MAX_BATCH = 64
 MAX_LATENCY_MS = 1000  # the latency budget BentoML's dispatcher plans batches within
 
 
-@bentoml.service(workers=1)
+@bentoml.service(workers=workers())
 class Classifier:
     """The shipped encoder + classifier, loaded once per worker."""
 

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.frameworks.model import BATCH_LOG
+from bench.frameworks.model import BATCH_LOG, WORKERS
 from bench.frameworks.venvs import Venv
 from bench.server import HOST, Server, ccvae_serve, free_port, uvicorn_factory
+from service.cli import process_layout
+from service.settings import Settings
 
 FRAMEWORKS = ("BentoML", "LitServe", "Triton")
 
@@ -107,7 +109,7 @@ class Contender:
 
     def server(self, venv: Venv | None, log_dir: Path) -> GroupServer:
         port = free_port()
-        env = {**self.env, BATCH_LOG: str(self.batch_log(log_dir))}
+        env = {**self.env, BATCH_LOG: str(self.batch_log(log_dir)), WORKERS: str(shipped_workers())}
         if self.name == "BentoML":
             env["BENTOML_HOME"] = str(log_dir / "bentoml-home")  # not ~/bentoml
         if self.name == "Triton" and venv is not None:
@@ -142,11 +144,16 @@ def _triton(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
             "--triton-ports", *ports, "--workspace", str(log_dir / "triton-workspace")]  # fmt: skip
 
 
+def shipped_workers() -> int:
+    """The processes ccvae-serve starts by default on this machine (one per core)."""
+    return process_layout(Settings(), len(os.sched_getaffinity(0))).workers
+
+
 CONTENDERS = (
     Contender("service", None, "metrics", "/health/ready", lambda p, _, __: ccvae_serve(p),
               "ccvae-serve as shipped"),
     Contender("floor", None, "none", "/health/ready",
-              lambda p, _, __: uvicorn_factory("bench.floor:create_app", p),
+              lambda p, _, __: uvicorn_factory("bench.floor:create_app", p, shipped_workers()),
               "no model: the HTTP stack alone (bench/floor.py)", must_match=False),
     Contender("baseline", None, "none", "/health/ready",
               lambda p, _, __: uvicorn_factory("bench.baseline:create_app", p),

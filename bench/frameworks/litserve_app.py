@@ -15,10 +15,10 @@ import litserve as ls
 import numpy as np
 from starlette.requests import Request
 
-from bench.frameworks.model import Model
+from bench.frameworks.model import Model, workers
 
 MAX_BATCH = 64
-BATCH_TIMEOUT_S = 0.002  # the service's own max wait: 2 ms
+BATCH_TIMEOUT_S = 0.002  # a small timeout, as LitServe's docs suggest for batching
 
 
 class ClassifyAPI(ls.LitAPI):
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     api = ClassifyAPI(api_path="/classify", max_batch_size=MAX_BATCH, batch_timeout=BATCH_TIMEOUT_S)
-    server = ls.LitServer(api, accelerator="cpu", workers_per_device=1)
+    # NOTE: as many inference workers as ccvae-serve runs processes ($BENCH_WORKERS)
+    server = ls.LitServer(api, accelerator="cpu", workers_per_device=workers())
     server.run(host=args.host, port=args.port, generate_client_file=False)
 
 

@@ -16,11 +16,25 @@ from pathlib import Path
 import numpy as np
 
 from service import imaging
+from service.cli import process_layout
 from service.manifest import load_manifest
 from service.runtime import Runtime
 from service.settings import Settings
 
 BATCH_LOG = "BENCH_BATCH_LOG"
+WORKERS = "BENCH_WORKERS"
+
+
+def workers() -> int:
+    """Processes a framework app runs ($BENCH_WORKERS, set by the bench to ccvae-serve's own
+    default of one per core), so that every contender has the same cores the same way."""
+    return int(os.environ.get(WORKERS, "1"))
+
+
+def layout() -> Settings:
+    """The CCVAE_* settings with workers and threads resolved as ccvae-serve resolves them."""
+    settings = Settings(workers=workers())
+    return process_layout(settings, len(os.sched_getaffinity(0)))
 
 
 @dataclass
@@ -32,8 +46,8 @@ class Model:
 
     @classmethod
     def load(cls) -> Model:
-        """Sessions as ccvae-serve makes them, from the same CCVAE_* settings."""
-        settings = Settings()
+        """Sessions as ccvae-serve makes them: same CCVAE_* settings, same threads per process."""
+        settings = layout()
         runtime = Runtime.load(load_manifest(settings.model_dir), "cpu", settings.threads)
         return cls(runtime, settings)
 

@@ -6,7 +6,7 @@ thinnest front that turns the PNG upload into the model's tensor.
 Triton speaks tensors, not PNG uploads, so a FastAPI route parses the same multipart upload as
 the service, prepares the image as the service does, and sends it to Triton's HTTP endpoint
 with PyTriton's asyncio client; Triton batches concurrent requests (64 at most, waiting at most
-2 ms as the service does) and calls the `@batch` inference function once per batch. Triton and
+2 ms) and calls the `@batch` inference function once per batch. Triton and
 its Python side run in this process's children and threads; the front is uvicorn, as for the
 service.
 """
@@ -26,16 +26,18 @@ from pytriton.decorators import batch
 from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
 from pytriton.triton import Triton, TritonConfig
 
-from bench.frameworks.model import Model
+from bench.frameworks.model import Model, workers
 
 HOST = "127.0.0.1"
 MODEL = "ccvae_classifier"
 MAX_BATCH = 64
-MAX_QUEUE_DELAY_US = 2000  # the service's own max wait: 2 ms
+MAX_QUEUE_DELAY_US = 2000  # a small delay, as for BentoML and LitServe
 
 
 def bind(triton: Triton, model: Model) -> None:
-    """Register the encoder + classifier with Triton, dynamic batching on."""
+    """Register the encoder + classifier with Triton, dynamic batching on, and as many model
+    instances as ccvae-serve runs processes ($BENCH_WORKERS): PyTriton makes one instance per
+    inference function it is given."""
 
     @batch
     def infer(image: np.ndarray) -> dict[str, np.ndarray]:
@@ -44,7 +46,7 @@ def bind(triton: Triton, model: Model) -> None:
     shape = model.runtime.manifest.image.shape
     triton.bind(
         model_name=MODEL,
-        infer_func=infer,
+        infer_func=[infer] * workers(),
         inputs=[Tensor(name="image", dtype=np.float32, shape=shape)],
         outputs=[Tensor(name="probabilities", dtype=np.float32, shape=(-1,))],
         config=ModelConfig(

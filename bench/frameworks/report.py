@@ -27,24 +27,28 @@ How each contender is used (one process tree each, started by the bench, loopbac
 
 - Every framework app runs the service's own `service.imaging.prepare` and the shipped encoder +
   classifier through `service.runtime.Runtime`, so its onnxruntime sessions have the service's
-  options (intra-op threads from `CCVAE_THREADS`, 0 = all cores; spinning off). Each logs the size
+  options (spinning off; intra-op threads resolved as `ccvae-serve` resolves them). Every
+  contender gets the cores the way `ccvae-serve` takes them by default, one worker per core
+  (`$BENCH_WORKERS`): BentoML's `workers`, LitServe's `workers_per_device`, Triton's model
+  instances; the floor runs under uvicorn with as many processes. Each logs the size
   of every batch its framework hands it; the service's batch sizes come from its `/metrics`
   histogram, whose buckets give the largest only as a bound (≤).
-- **BentoML** (`bench/frameworks/bentoml_service.py`): `@bentoml.service(workers=1)` with
-  `@bentoml.api(batchable=True, max_batch_size=64, max_latency_ms=1000)` taking `file: list[Path]`,
-  BentoML's file type; one upload arrives as a list of one, and the answer is a list of one.
-  Started with `bentoml serve`.
+- **BentoML** (`bench/frameworks/bentoml_service.py`):
+  `@bentoml.service(workers=$BENCH_WORKERS)` with `@bentoml.api(batchable=True,
+  max_batch_size=64, max_latency_ms=1000)` taking `file: list[Path]`, BentoML's file type; one
+  upload arrives as a list of one, and the answer is a list of one. Started with `bentoml serve`.
 - **LitServe** (`bench/frameworks/litserve_app.py`): `LitAPI(max_batch_size=64,
-  batch_timeout=0.002)` (the service's 2 ms) in `LitServer(accelerator="cpu",
-  workers_per_device=1)`; `decode_request` reads the form LitServe parses.
+  batch_timeout=0.002)` in `LitServer(accelerator="cpu", workers_per_device=$BENCH_WORKERS)`;
+  `decode_request` reads the form LitServe parses.
 - **Triton** (`bench/frameworks/pytriton_app.py`): PyTriton's bundled tritonserver, the model
   bound with `ModelConfig(max_batch_size=64, batcher=DynamicBatcher(max_queue_delay_microseconds=
-  2000))` and a `@batch` inference function; in front, one FastAPI route parses the upload,
-  prepares the image and calls Triton's HTTP endpoint with PyTriton's `AsyncioModelClient`.
-  One change to its environment, none to its code: PyTriton's Python-backend stub links the
-  system's `libpython3.11` (Debian's 3.11.2), whose standard library does not match this
-  interpreter's (3.11.7; model load fails on `RLock._recursion_count`), so the bench puts the
-  interpreter's own `libpython` first on `LD_LIBRARY_PATH`.
+  2000))` and a `@batch` inference function per model instance; in front, one FastAPI route
+  parses the upload, prepares the image and calls Triton's HTTP endpoint with PyTriton's
+  `AsyncioModelClient`. One change to its environment, none to its code: PyTriton's
+  Python-backend stub links the system's `libpython3.11` (Debian's 3.11.2), whose standard
+  library does not match this interpreter's (3.11.7; model load fails on
+  `RLock._recursion_count`), so the bench puts the interpreter's own `libpython` first on
+  `LD_LIBRARY_PATH`.
 - **floor** and **baseline** are those of the serving benchmark below (`bench/floor.py`,
   `bench/baseline.py`); neither must match the labels (the floor has no model, the baseline
   prepares images with a plain resize), so their label counts are shown, not required.
