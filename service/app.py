@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if publisher is not None:
                 publisher.cancel()
                 metrics.publish()  # this worker's final counts stay in the shared total
+            log.info("stopped: %s released", settings.model_dir)
 
     app = FastAPI(
         title="CCVAE MNIST",

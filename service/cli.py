@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
 from pydantic import ValidationError
 
 from service.app import create_app
@@ -21,6 +24,7 @@ from service.settings import Settings
 FLAGS: dict[str, tuple[type, str]] = {
     "model_dir": (Path, "model directory with manifest.json"),
     "device": (str, "execution provider (auto: CUDA when present)"),
+    "server": (str, "HTTP server: granian (Rust HTTP, default) or uvicorn"),
     "threads": (int, "intra-op threads per session (0: the cores shared out among the workers)"),
     "max_upload_bytes": (int, "largest request body in bytes"),
     "max_image_pixels": (int, "largest image in pixels"),
@@ -34,6 +38,11 @@ FLAGS: dict[str, tuple[type, str]] = {
     ),
 }
 """Settings fields exposed as flags; a flag left out keeps the environment's value or default."""
+APP_FACTORY = "service.app:create_app"
+"""What each worker process imports and calls to build its app."""
+
+
+CHOICES = {"device": ("cpu", "cuda", "auto"), "server": ("granian", "uvicorn")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             type=kind,
-            choices=("cpu", "cuda", "auto") if name == "device" else None,
+            choices=CHOICES.get(name),
             default=argparse.SUPPRESS,
             help=f"{text} (default: ${'CCVAE_' + name.upper()} or {default})",
         )
@@ -86,24 +95,45 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = process_layout(settings, len(os.sched_getaffinity(0)))
-    serve = {
-        "host": args.host,
-        "port": args.port,
-        "log_level": args.log_level,
-        "access_log": settings.access_log,
-    }
-    if settings.workers == 1:
-        uvicorn.run(create_app(settings), **serve)
+    if settings.server == "uvicorn" and settings.workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=settings.access_log,
+        )
         return
     # NOTE: worker processes build their own app from the import string, so the flags reach
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
     shared = None
-    if settings.metrics_dir is None:
+    if settings.workers > 1 and settings.metrics_dir is None:
         shared = Path(tempfile.mkdtemp(prefix="ccvae-metrics-"))
         settings = settings.model_copy(update={"metrics_dir": shared})
     os.environ.update(settings_environment(settings))
     try:
-        uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **serve)
+        if settings.server == "uvicorn":
+            uvicorn.run(
+                APP_FACTORY,
+                factory=True,
+                workers=settings.workers,
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                access_log=settings.access_log,
+            )
+        else:
+            Granian(
+                APP_FACTORY,
+                factory=True,
+                interface=Interfaces.ASGI,
+                address=args.host,
+                port=args.port,
+                workers=settings.workers,
+                log_level=LogLevels(args.log_level.lower()),
+                log_access=settings.access_log,
+                respawn_failed_workers=True,
+            ).serve()
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
