@@ -34,6 +34,19 @@ def uvicorn_factory(factory: str, port: int, workers: int = 1) -> list[str]:
     return command + (["--workers", str(workers)] if workers > 1 else [])
 
 
+def shipped_stack(factory: str, port: int) -> list[str]:
+    """The command serving `module:create_app` on the server and process layout that
+    ccvae-serve uses by default, so a no-op app there is the floor under the shipped service."""
+    from service.cli import process_layout
+    from service.settings import Settings
+
+    settings = process_layout(Settings(), len(os.sched_getaffinity(0)))
+    if settings.server == "uvicorn":
+        return uvicorn_factory(factory, port, settings.workers)
+    return [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", HOST,
+            "--port", str(port), "--workers", str(settings.workers), factory]  # fmt: skip
+
+
 def ccvae_serve(port: int, *flags: str) -> list[str]:
     return [str(BIN / "ccvae-serve"), "--host", HOST, "--port", str(port), *flags]
 

@@ -5,8 +5,8 @@
 
 Contenders, all on the shipped model and the same MNIST test digits as PNG uploads:
 (a) `compute`: the service's own steps in-process, no HTTP (bench/compute.py);
-(b) `floor`: no-op routes on the same uvicorn + FastAPI stack (bench/floor.py), in as many
-    processes as ccvae-serve starts by default (one per core);
+(b) `floor`: no-op routes on the same server + FastAPI stack (bench/floor.py), in as many
+    processes as ccvae-serve starts by default (granian, one worker per core);
 (c) `service`: ccvae-serve as shipped (one process per core, micro-batching on), and again in
     one process, and with --no-batching;
 (d) `baseline`: the same network in torch eager behind a minimal FastAPI route
@@ -30,14 +30,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bench import compute, workload, wrk
-from bench.server import REPO, Server, ccvae_serve, free_port, uvicorn_factory
-from service.cli import process_layout
-from service.settings import Settings
+from bench.server import REPO, Server, ccvae_serve, free_port, shipped_stack, uvicorn_factory
 
 CONCURRENCY = (1, 8, 64)
 ENDPOINTS = ("/classify", "/generate")
 STARTS = 3  # cold starts of ccvae-serve timed to ready
-PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "python-multipart",
+PACKAGES = ("fastapi", "starlette", "granian", "uvicorn", "uvloop", "httptools", "python-multipart",
             "pydantic", "onnxruntime", "numpy", "pillow", "torch")  # fmt: skip
 SERVICES = ("service", "service 1-process", "service no-batching")
 BASELINES = ("baseline", "baseline 1-thread")
@@ -50,9 +48,8 @@ def contenders(log_dir: Path) -> list[Server]:
         return Server(name, command, port, log_dir / f"{name.replace(' ', '-')}.log", env)
 
     p = [free_port() for _ in range(6)]
-    cores = process_layout(Settings(), len(os.sched_getaffinity(0))).workers
     return [
-        server("floor", uvicorn_factory("bench.floor:create_app", p[0], cores), p[0]),
+        server("floor", shipped_stack("bench.floor:create_app", p[0]), p[0]),
         server("service", ccvae_serve(p[1]), p[1]),
         server("service 1-process", ccvae_serve(p[2], "--workers", "1"), p[2]),
         server("service no-batching", ccvae_serve(p[3], "--no-batching"), p[3]),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.frameworks.model import BATCH_LOG, WORKERS
 from bench.frameworks.venvs import Venv
-from bench.server import HOST, Server, ccvae_serve, free_port, uvicorn_factory
+from bench.server import HOST, Server, ccvae_serve, free_port, shipped_stack, uvicorn_factory
 from service.cli import process_layout
 from service.settings import Settings
 
@@ -153,7 +153,7 @@ CONTENDERS = (
     Contender("service", None, "metrics", "/health/ready", lambda p, _, __: ccvae_serve(p),
               "ccvae-serve as shipped"),
     Contender("floor", None, "none", "/health/ready",
-              lambda p, _, __: uvicorn_factory("bench.floor:create_app", p, shipped_workers()),
+              lambda p, _, __: shipped_stack("bench.floor:create_app", p),
               "no model: the HTTP stack alone (bench/floor.py)", must_match=False),
     Contender("baseline", None, "none", "/health/ready",
               lambda p, _, __: uvicorn_factory("bench.baseline:create_app", p),

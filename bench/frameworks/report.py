@@ -30,7 +30,7 @@ How each contender is used (one process tree each, started by the bench, loopbac
   options (spinning off; intra-op threads resolved as `ccvae-serve` resolves them). Every
   contender gets the cores the way `ccvae-serve` takes them by default, one worker per core
   (`$BENCH_WORKERS`): BentoML's `workers`, LitServe's `workers_per_device`, Triton's model
-  instances; the floor runs under uvicorn with as many processes. Each logs the size
+  instances; the floor runs on the same server (granian) with as many processes. Each logs the size
   of every batch its framework hands it; the service's batch sizes come from its `/metrics`
   histogram, whose buckets give the largest only as a bound (≤).
 - **BentoML** (`bench/frameworks/bentoml_service.py`):

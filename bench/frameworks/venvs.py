@@ -22,7 +22,7 @@ PINS: dict[str, tuple[str, ...]] = {
     "pytriton": ("nvidia-pytriton==0.7.0",),
 }
 SHOWN = ("bentoml", "litserve", "nvidia-pytriton", "tritonclient", "fastapi", "starlette",
-         "uvicorn", "onnxruntime", "numpy", "pillow")  # fmt: skip
+         "granian", "uvicorn", "onnxruntime", "numpy", "pillow")  # fmt: skip
 """Packages whose versions the report prints, where a venv has them."""
 
 
