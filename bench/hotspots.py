@@ -34,7 +34,7 @@ STAGES = (
         ("pydantic", "json", "responses.py", "encoders.py", "serialize_response"),
     ),
     ("batching hop", ("service/batching.py", "concurrent/futures", "asyncio/threads.py")),
-    ("HTTP parsing and writing (uvicorn)", ("uvicorn/", "httptools", "h11")),
+    ("HTTP parsing and writing (server)", ("granian/", "uvicorn/", "httptools", "h11")),
     ("routing, validation, middleware", ("fastapi/", "starlette/", "service/middleware.py")),
     ("service code", ("service/",)),
     ("event loop", ("asyncio/", "uvloop")),
@@ -51,14 +51,35 @@ def stage_of(frames: list[str]) -> str:
     return "other"
 
 
+NATIVE = "native threads (no Python frame: the server's Rust HTTP threads)"
+
+
+def folded_stacks(folded: Path) -> list[tuple[str, int]]:
+    """(stack, samples) per entry; an entry whose frame names hold a newline spans lines."""
+    entries, pending = [], ""
+    for line in folded.read_text().splitlines():
+        pending += line
+        stack, _, count = pending.rpartition(" ")
+        if count.isdigit() and stack:
+            entries.append((stack, int(count)))
+            pending = ""
+    return entries
+
+
+def python_frames(stack: str) -> list[str]:
+    """The Python frames of a folded stack, without py-spy's process and thread entries."""
+    return [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+
+
 def stages(folded: Path) -> dict[str, float]:
     """Each stage's share of the busy samples in folded stacks, largest first."""
     counts: collections.Counter[str] = collections.Counter()
-    for line in folded.read_text().splitlines():
-        stack, count = line.rsplit(" ", 1)
-        frames = stack.split(";")[1:]
-        if frames and not any(frames[-1].startswith(idle) for idle in IDLE):
-            counts[stage_of(frames)] += int(count)
+    for stack, count in folded_stacks(folded):
+        frames = python_frames(stack)
+        if not frames:
+            counts[NATIVE] += count
+        elif not any(frames[-1].startswith(idle) for idle in IDLE):
+            counts[stage_of(frames)] += count
     total = sum(counts.values()) or 1
     return {stage: n / total for stage, n in counts.most_common()}
 
@@ -79,15 +100,14 @@ def summarize(folded: Path, top: int) -> str:
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in folded.read_text().splitlines():
-        stack, count = line.rsplit(" ", 1)
-        frames = stack.split(";")[1:]  # the first is the thread
+    for stack, count in folded_stacks(folded):
+        frames = python_frames(stack)
         if not frames or any(frames[-1].startswith(idle) for idle in IDLE):
             continue
-        total += int(count)
+        total += count
         for frame in set(frames):
-            inclusive[frame] += int(count)
-        own[frames[-1]] += int(count)
+            inclusive[frame] += count
+        own[frames[-1]] += count
     lines = [f"{total} busy samples", "-- inclusive"]
     lines += [f"{n / total:6.1%}  {f}" for f, n in inclusive.most_common(top)]
     lines += ["-- self"] + [f"{n / total:6.1%}  {f}" for f, n in own.most_common(top)]
@@ -126,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
             record = subprocess.Popen([
                 spy, "record", "--pid", str(s.process.pid), "--duration", str(args.seconds),
                 "--rate", "250", "--format", "raw", "--output", str(args.out),
-                "--threads", "--nonblocking",
+                "--threads", "--nonblocking", "--subprocesses",
             ])  # fmt: skip
             cpu = s.cpu_seconds()
             result = wrk.run(s.url, requests, args.connections, args.seconds + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.hotspots import stage_of, stage_table, stages
+from bench.hotspots import NATIVE, stage_of, stage_table, stages
 
 RUN = "run (onnxruntime/capi/onnxruntime_inference_collection.py:283)"
 ROUTE = "app (fastapi/routing.py:438)"
@@ -32,3 +32,12 @@ def test_stages_share_the_busy_samples_and_leave_idle_waits_out(tmp_path: Path) 
     table = stage_table(shares, cpu_ms=0.4)
     assert "| model (onnxruntime) | 75.0% | 300 |" in table
     assert "| **all** | 100% | 400 |" in table
+
+
+def test_server_threads_without_python_frames_count_as_native_work(tmp_path: Path) -> None:
+    folded = tmp_path / "folded.txt"
+    folded.write_text(
+        f'process 7:"ccvae-serve";thread (8) 3\nprocess 7:"ccvae-serve";thread (9);{RUN} 1\n'
+    )
+    shares = stages(folded)
+    assert shares == {NATIVE: 0.75, "model (onnxruntime)": 0.25}
