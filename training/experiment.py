@@ -221,8 +221,8 @@ BASELINES_NOTE = (
 )
 
 
-def _settings(cfg: TrainConfig) -> str:
-    skip = {"data_dir", "seed", "model"}
+def _settings(cfg: TrainConfig, varied: tuple[str, ...] = ()) -> str:
+    skip = {"data_dir", "seed", "model", *varied}
     items = [f"{k} {v}" for k, v in asdict(cfg).items() if k not in skip and v is not None]
     return ", ".join(items) + f", model {cfg.model}"
 
@@ -262,7 +262,8 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
     if sweep == "baselines":
         comparison_figures(rows, seeds, out, base.data_dir)
         text = (
-            f"# Sweep: baselines\n\nMade by `{command}`. Base settings: {_settings(base)}. "
+            f"# Sweep: baselines\n\nMade by `{command}`. Base settings: "
+            f"{_settings(base, ('model_kind', 'labels'))}. "
             + BASELINES_NOTE
             + "\n\n"
             + baselines_table(rows)
