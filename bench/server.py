@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from service.settings import Settings, process_layout
+
 HOST = "127.0.0.1"  # NOTE: load is only ever sent to the loopback interface
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +39,6 @@ def uvicorn_factory(factory: str, port: int, workers: int = 1) -> list[str]:
 def shipped_stack(factory: str, port: int) -> list[str]:
     """The command serving `module:create_app` on the server and process layout that
     ccvae-serve uses by default, so a no-op app there is the floor under the shipped service."""
-    from service.cli import process_layout
-    from service.settings import Settings
 
     settings = process_layout(Settings(), len(os.sched_getaffinity(0)))
     if settings.server == "uvicorn":

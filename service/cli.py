@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from service.app import create_app
 from service.manifest import ModelError, load_manifest
-from service.settings import Settings
+from service.settings import Settings, process_layout
 
 FLAGS: dict[str, tuple[type, str]] = {
     "model_dir": (Path, "model directory with manifest.json"),
@@ -137,18 +137,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
-
-
-def process_layout(settings: Settings, cores: int) -> Settings:
-    """Resolve `workers=0` to one process per core, and `threads=0` to that process's share.
-
-    The service's cost per request is mostly Python (HTTP, multipart, image preparation), which
-    one process runs on one core at a time; onnxruntime's threads would only compete with the
-    other processes for the same cores.
-    """
-    workers = settings.workers or max(1, cores)
-    threads = settings.threads or (0 if workers == 1 else max(1, cores // workers))
-    return settings.model_copy(update={"workers": workers, "threads": threads})
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

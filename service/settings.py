@@ -60,3 +60,15 @@ class Settings(BaseSettings):
     """Most images in one merged model call."""
     max_wait_ms: float = Field(default=0.0, ge=0.0)
     """Longest a batch waits for more requests, in ms; 0: it takes those that queued meanwhile."""
+
+
+def process_layout(settings: Settings, cores: int) -> Settings:
+    """Resolve `workers=0` to one process per core, and `threads=0` to that process's share.
+
+    The service's cost per request is mostly Python (HTTP, multipart, image preparation), which
+    one process runs on one core at a time; onnxruntime's threads would only compete with the
+    other processes for the same cores.
+    """
+    workers = settings.workers or max(1, cores)
+    threads = settings.threads or (0 if workers == 1 else max(1, cores // workers))
+    return settings.model_copy(update={"workers": workers, "threads": threads})

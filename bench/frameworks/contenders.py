@@ -18,8 +18,7 @@ from pathlib import Path
 from bench.frameworks.model import BATCH_LOG, WORKERS
 from bench.frameworks.venvs import Venv
 from bench.server import HOST, Server, ccvae_serve, free_port, shipped_stack, uvicorn_factory
-from service.cli import process_layout
-from service.settings import Settings
+from service.settings import Settings, process_layout
 
 FRAMEWORKS = ("BentoML", "LitServe", "Triton")
 

@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from service import imaging
-from service.cli import process_layout
 from service.manifest import load_manifest
 from service.runtime import Runtime
-from service.settings import Settings
+from service.settings import Settings, process_layout
 
 BATCH_LOG = "BENCH_BATCH_LOG"
 WORKERS = "BENCH_WORKERS"

@@ -10,8 +10,8 @@ import httpx
 import numpy as np
 import pytest
 
-from service.cli import main, process_layout
-from service.settings import Settings
+from service.cli import main
+from service.settings import Settings, process_layout
 from tests.service.conftest import png
 from tests.service.live_server import start_server
 
