@@ -95,14 +95,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = process_layout(settings, len(os.sched_getaffinity(0)))
+    on_uvicorn = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": settings.access_log,
+    }
     if settings.server == "uvicorn" and settings.workers == 1:
-        uvicorn.run(
-            create_app(settings),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=settings.access_log,
-        )
+        uvicorn.run(create_app(settings), **on_uvicorn)
         return
     # NOTE: worker processes build their own app from the import string, so the flags reach
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
@@ -113,15 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ.update(settings_environment(settings))
     try:
         if settings.server == "uvicorn":
-            uvicorn.run(
-                APP_FACTORY,
-                factory=True,
-                workers=settings.workers,
-                host=args.host,
-                port=args.port,
-                log_level=args.log_level,
-                access_log=settings.access_log,
-            )
+            uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **on_uvicorn)
         else:
             Granian(
                 APP_FACTORY,
