@@ -20,11 +20,11 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.func import functional_call
 
 from training.baselines import M2, LabelledVAE
 from training.objectives import (
+    LossTerms,
     LossWeights,
     _prefixed,
     bernoulli_log_likelihood,
@@ -34,7 +34,7 @@ from training.objectives import (
 )
 
 
-class EnumeratedLoss(nn.Module):
+class EnumeratedLoss(LossTerms):
     """forward(x_l, y_l, x_u, x_u_clean) → (loss, terms), as `SemiSupervisedLoss` does."""
 
     def __init__(self, model: LabelledVAE, weights: LossWeights) -> None:
@@ -102,27 +102,3 @@ class EnumeratedLoss(nn.Module):
         ce = F.cross_entropy(logits, y)
         accuracy = (logits.argmax(-1) == y).float().mean()
         return self.w.generation * ce, {"ce_gen": ce.detach(), "acc_gen": accuracy}
-
-    def forward(
-        self,
-        x_l: torch.Tensor | None,
-        y_l: torch.Tensor | None,
-        x_u: torch.Tensor | None,
-        x_u_clean: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        total = torch.zeros((), device=self.model.classifier.weight.device)
-        terms: dict[str, torch.Tensor] = {}
-        if x_l is not None and y_l is not None:
-            loss_l, t = self.labelled(x_l, y_l)
-            total = total + loss_l
-            terms.update(t, loss_l=loss_l.detach())
-        if x_u is not None:
-            loss_u, t = self.unlabelled(x_u, x_u_clean)
-            total = total + loss_u
-            terms.update(t, loss_u=loss_u.detach())
-        if self.w.generation > 0:
-            loss_g, t = self.generated(self.w.generation_batch)
-            total = total + loss_g
-            terms.update(t)
-        terms["loss"] = total.detach()
-        return total, terms

@@ -109,7 +109,42 @@ class LossWeights:
     generation_batch: int = 64
 
 
-class SemiSupervisedLoss(nn.Module):
+class LossTerms(nn.Module):
+    """Sums a model's labelled, unlabelled and generated terms: the forward every objective shares.
+
+    A subclass sets `model` and `w` (LossWeights) and defines `labelled(x, y)`,
+    `unlabelled(x, x_clean)` and `generated(batch)`, each returning (loss, detached terms).
+    """
+
+    model: nn.Module
+    w: LossWeights
+
+    def forward(
+        self,
+        x_l: torch.Tensor | None,
+        y_l: torch.Tensor | None,
+        x_u: torch.Tensor | None,
+        x_u_clean: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        total = torch.zeros((), device=self.model.classifier.weight.device)
+        terms: dict[str, torch.Tensor] = {}
+        if x_l is not None and y_l is not None:
+            loss_l, t = self.labelled(x_l, y_l)
+            total = total + loss_l
+            terms.update(t, loss_l=loss_l.detach())
+        if x_u is not None:
+            loss_u, t = self.unlabelled(x_u, x_u_clean)
+            total = total + loss_u
+            terms.update(t, loss_u=loss_u.detach())
+        if self.w.generation > 0:
+            loss_g, t = self.generated(self.w.generation_batch)
+            total = total + loss_g
+            terms.update(t)
+        terms["loss"] = total.detach()
+        return total, terms
+
+
+class SemiSupervisedLoss(LossTerms):
     """The training objective as a module, so DistributedDataParallel can wrap one forward.
 
     forward(x_l, y_l, x_u, x_u_clean) returns the mean labelled loss plus the mean unlabelled
@@ -222,27 +257,3 @@ class SemiSupervisedLoss(nn.Module):
         ce = F.cross_entropy(logits, y)
         accuracy = (logits.argmax(-1) == y).float().mean()
         return self.w.generation * ce, {"ce_gen": ce.detach(), "acc_gen": accuracy}
-
-    def forward(
-        self,
-        x_l: torch.Tensor | None,
-        y_l: torch.Tensor | None,
-        x_u: torch.Tensor | None,
-        x_u_clean: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        total = torch.zeros((), device=self.model.classifier.weight.device)
-        terms: dict[str, torch.Tensor] = {}
-        if x_l is not None and y_l is not None:
-            loss_l, t = self.labelled(x_l, y_l)
-            total = total + loss_l
-            terms.update(t, loss_l=loss_l.detach())
-        if x_u is not None:
-            loss_u, t = self.unlabelled(x_u, x_u_clean)
-            total = total + loss_u
-            terms.update(t, loss_u=loss_u.detach())
-        if self.w.generation > 0:
-            loss_g, t = self.generated(self.w.generation_batch)
-            total = total + loss_g
-            terms.update(t)
-        terms["loss"] = total.detach()
-        return total, terms
