@@ -230,6 +230,9 @@ def train(
             flush=True,
         )
     if world > 1:
+        # NOTE: every rank waits for the others before tearing gloo down; a rank that destroyed
+        # the group while rank 0 was still checkpointing was seen to abort ("terminate called").
+        dist.barrier()
         dist.destroy_process_group()
     return record
 
