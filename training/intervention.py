@@ -10,6 +10,10 @@ the result. Two questions, with numpy measures that need no training code:
   thickness and of slant, each centred within its label so the digit's shape does not count,
   and the judge-feature distance to the original against that of a random real digit of the
   new label (a ratio below 1: closer to the original than another writer's digit is).
+
+The style measures are taken twice: over every digit, and (suffix `_changed`) over only the
+digits the judge reads as their new label, since a digit left unchanged keeps its style
+trivially and would otherwise credit a model for failing to intervene.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from training.data import to_float
 
 if TYPE_CHECKING:
     from training.judge import Judge
+
+
+STYLE_MEASURES = ("thickness_corr", "slant_corr", "feature_distance", "feature_distance_other",
+                  "style_ratio")  # fmt: skip
 
 
 def stroke_thickness(images: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -118,17 +126,26 @@ def intervention_quality(
     other = to_float(images[others]).numpy()
     original = x.numpy()
     f_orig, f_swap, f_other = (judge.features(a) for a in (original, swapped, other))
-    d_swap = np.linalg.norm(f_swap - f_orig, axis=1).mean()
-    d_other = np.linalg.norm(f_other - f_orig, axis=1).mean()
     y_np, t_np = y.numpy(), target.numpy()
-    return {
-        "intervention_fidelity": float((judge.predict(swapped) == t_np).mean()),
-        "intervention_thickness_corr": centred_correlation(
-            stroke_thickness(original), stroke_thickness(swapped), y_np, t_np
-        ),
-        "intervention_slant_corr": centred_correlation(slant(original), slant(swapped), y_np, t_np),
-        "intervention_feature_distance": float(d_swap),
-        "intervention_feature_distance_other": float(d_other),
-        "intervention_style_ratio": float(d_swap / d_other),
+    changed = judge.predict(swapped) == t_np
+
+    def style(keep: np.ndarray) -> dict[str, float | None]:
+        """The STYLE_MEASURES over the digits in `keep` (a boolean mask)."""
+        o, s, yk, tk = original[keep], swapped[keep], y_np[keep], t_np[keep]
+        d_swap = np.linalg.norm(f_swap[keep] - f_orig[keep], axis=1).mean()
+        d_other = np.linalg.norm(f_other[keep] - f_orig[keep], axis=1).mean()
+        thickness = centred_correlation(stroke_thickness(o), stroke_thickness(s), yk, tk)
+        values = (thickness, centred_correlation(slant(o), slant(s), yk, tk), float(d_swap),
+                  float(d_other), float(d_swap / d_other))  # fmt: skip
+        return dict(zip(STYLE_MEASURES, values, strict=True))
+
+    result: dict[str, Any] = {
+        "intervention_fidelity": float(changed.mean()),
         "intervention_digits": n,
     }
+    result.update({f"intervention_{k}": v for k, v in style(np.ones_like(changed)).items()})
+    # A digit whose label did not change keeps its style for free; scored on the digits that
+    # did change, the style measures no longer reward an intervention that does nothing.
+    measured = style(changed) if changed.sum() >= 2 else dict.fromkeys(STYLE_MEASURES)
+    result.update({f"intervention_{k}_changed": v for k, v in measured.items()})
+    return result

@@ -79,5 +79,17 @@ def test_baselines_cli_writes_the_comparison_and_its_figures(tmp_path, mnist_dir
     m2 = results["m2, labels=100"][0]
     assert 0 <= m2["intervention_fidelity"] <= 1 and -1 <= m2["intervention_slant_corr"] <= 1
     assert m2["intervention_style_ratio"] > 0
+    # A result measured before the changed-only style measures existed gets them alone.
+    configs = {
+        p.parent: json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/config.json")
+    }
+    (run_dir,) = [d for d, c in configs.items() if (c["model_kind"], c["labels"]) == ("m2", 100)]
+    old = {k: v for k, v in m2.items() if not k.endswith("_changed")}
+    (run_dir / "result.json").write_text(json.dumps(old))
+    trained = (run_dir / "last.pt").stat().st_mtime_ns
+    experiment.main([*argv, "--finished-only"])
+    again = json.loads((run_dir / "result.json").read_text())
+    assert again == m2 and (run_dir / "last.pt").stat().st_mtime_ns == trained
+    assert " / " in table.splitlines()[-1]  # style measures: all digits / label changed
     for labels in ("100", "1000", "all"):
         assert (tmp_path / "baselines" / f"comparison_labels={labels}.png").exists()

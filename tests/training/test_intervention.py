@@ -6,12 +6,16 @@ import numpy as np
 import pytest
 import torch
 
+from tests.conftest import REPO
+from training.data import load_mnist, to_float
 from training.intervention import (
     centred_correlation,
+    intervention_quality,
     intervention_targets,
     slant,
     stroke_thickness,
 )
+from training.judge import load_judge
 
 
 def _stroke(width: int, shear: float = 0.0) -> np.ndarray:
@@ -53,3 +57,35 @@ def test_intervention_targets_are_always_another_label():
     targets = intervention_targets(labels, 10, torch.Generator().manual_seed(0))
     assert not (targets == labels).any()
     assert set(targets.tolist()) == set(range(10))
+
+
+class HalfIntervention(torch.nn.Module):
+    """Leaves every even-indexed digit as it is; replaces every odd one by a real test digit of
+    the new label (another writer's). Half the interventions fail and keep all their style,
+    half succeed and keep none of it."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        super().__init__()
+        self.images, self.labels = to_float(images), labels
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # intervention_quality reads a device
+
+    def intervene(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        out = x.clone()
+        g = torch.Generator().manual_seed(1)
+        for i in range(1, len(x), 2):
+            pool = (self.labels == y[i]).nonzero().squeeze(1)
+            out[i] = self.images[pool[torch.randint(len(pool), (1,), generator=g)]]
+        return out
+
+
+def test_style_is_scored_again_on_only_the_digits_whose_label_changed(mnist_dir):
+    images, labels = load_mnist("test", mnist_dir)
+    judge = load_judge(REPO / "models" / "judge-mnist")
+    r = intervention_quality(HalfIntervention(images, labels), judge, images, labels, n=400)
+    assert r["intervention_fidelity"] == pytest.approx(0.5, abs=0.03)
+    # Over every digit, the unchanged half makes the style look half kept ...
+    assert r["intervention_thickness_corr"] > 0.3 and r["intervention_style_ratio"] < 0.7
+    # ... over the digits that did change, nothing of the writer is left.
+    assert abs(r["intervention_thickness_corr_changed"]) < 0.2
+    assert abs(r["intervention_slant_corr_changed"]) < 0.2
+    assert r["intervention_style_ratio_changed"] == pytest.approx(1.0, abs=0.1)
