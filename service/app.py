@@ -77,7 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.plane = None
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_upload_bytes,
+        shape=inference_protocol.body_limit_shape,
+    )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost, so it counts 413s too
     for error in (ServiceError, RequestValidationError, HTTPException, Exception):
         app.add_exception_handler(error, handle_error)

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PayloadTooLarge, error_response
 from service.metrics import Metrics
 
+ErrorShape = Callable[[Scope, PayloadTooLarge], Response]
+
+
+def service_shape(scope: Scope, exc: PayloadTooLarge) -> Response:
+    """The service's own error body."""
+    return error_response(exc.status_code, exc.type, exc.message)
+
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming."""
+    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    The refusal comes before any route runs, so `shape` picks the error body by the request's
+    path: APIs mounted beside the service's own (the inference protocol) keep their shape.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, shape: ErrorShape = service_shape) -> None:
+        self.app, self.max_bytes, self.shape = app, max_bytes, shape
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -26,9 +39,7 @@ class BodyLimit:
             too_large.message = (
                 f"request body of {int(declared)} bytes exceeds the limit of {self.max_bytes} bytes"
             )
-            await error_response(too_large.status_code, too_large.type, too_large.message)(
-                scope, receive, send
-            )
+            await self.shape(scope, too_large)(scope, receive, send)
             return
 
         received, exceeded, started = 0, False, False
@@ -47,9 +58,7 @@ class BodyLimit:
             # NOTE: the body parser may turn our exception into its own 400; the 413 wins.
             if exceeded and not started:
                 started = True
-                await error_response(too_large.status_code, too_large.type, too_large.message)(
-                    scope, receive, send
-                )
+                await self.shape(scope, too_large)(scope, receive, send)
             elif not exceeded:
                 started = started or message["type"] == "http.response.start"
                 await send(message)

@@ -3,8 +3,9 @@
 Each exported graph is a model of the protocol, so standard clients (`tritonclient.http`, KServe's
 InferenceRESTClient) can call the encoder, decoder, classifier and prior on raw tensors. Errors
 here take the protocol's shape `{"error": message}`: every route of this router answers its own
-failures through `ProtocolRoute`, and unknown paths under /v2 are answered by a catch-all, so the
-service's global handler (and its error shape for the other routes) is left as it is.
+failures through `ProtocolRoute`, unknown paths under /v2 are answered by a catch-all, and the
+body limit (which refuses before any route runs) asks `body_limit_shape`, so the service's global
+handler (and its error shape for the other routes) is left as it is.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from service import oip_schemas as oip
-from service.errors import ServiceError, UnsupportedMediaType
+from service.errors import PayloadTooLarge, ServiceError, UnsupportedMediaType
 from service.graphs import PLATFORM, Graph, Graphs
+from service.middleware import service_shape
 from service.routers.params import PlaneDep
 from service.tensors import encode_response, parse_request, select_outputs, split_body
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ["binary_tensor_data"]
+PREFIX = "/v2"
 
 
 def protocol_error(request: Request, exc: Exception) -> JSONResponse:
@@ -47,6 +51,13 @@ def protocol_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         status, message = 500, f"internal error: {type(exc).__name__}"
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def body_limit_shape(scope: Scope, exc: PayloadTooLarge) -> Response:
+    """`BodyLimit`'s 413 in the protocol's shape on the protocol's paths, else the service's."""
+    if scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"):
+        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    return service_shape(scope, exc)
 
 
 class ProtocolRoute(APIRoute):
@@ -81,7 +92,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": oip.ProtocolError, "description": "Any other request the server refuses."},
 }
 
-router = APIRouter(prefix="/v2", tags=["inference protocol"], route_class=ProtocolRoute)
+router = APIRouter(prefix=PREFIX, tags=["inference protocol"], route_class=ProtocolRoute)
 
 
 @router.get("")

@@ -8,7 +8,7 @@ import asyncio
 import json
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tests.service.conftest import Client
 from tests.service.live_server import start_server
 
 ROLES = ("encoder", "decoder", "classifier", "prior")
+JSON_HEADERS = {"content-type": "application/json"}
 DATATYPES = {"tensor(float)": "FP32", "tensor(int64)": "INT64"}
 
 
@@ -183,6 +184,25 @@ def test_a_wrong_method_is_405_with_the_allowed_ones(
 def test_the_other_routes_keep_the_services_error_shape(client: Client) -> None:
     error = client.get("/no-such-page").json()["error"]
     assert error["type"] == "not_found"
+
+
+def test_a_body_over_the_upload_limit_is_413_in_the_protocols_shape(client: Client) -> None:
+    limit = Settings().max_upload_bytes
+    declared = client.post(
+        "/v2/models/decoder/infer", content=b"{" + b" " * limit, headers=JSON_HEADERS
+    )
+    assert_protocol_error(declared, 413, f"exceeds the limit of {limit} bytes")
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: caught while streaming
+        yield b'{"inputs": [{"name": "z", "shape": [1, 32], "datatype": "FP32", "data": ['
+        for _ in range(limit // 2**20 + 1):
+            yield b"0, " * (2**20 // 3)
+
+    streamed = client.post("/v2/models/decoder/infer", content=chunks(), headers=JSON_HEADERS)
+    assert "content-length" not in streamed.request.headers
+    assert_protocol_error(streamed, 413, f"exceeds the limit of {limit} bytes")
+    assert client.get("/classify").json()["error"]["type"] == "method_not_allowed"
+    assert client.get("/v2/health/ready").json() == {"ready": True}
 
 
 def test_before_the_model_is_loaded_the_protocol_says_not_ready() -> None:
