@@ -31,9 +31,10 @@ from training.checkpoint import load_model
 from training.config import ModelConfig
 from training.data import load_mnist
 from training.evaluate import evaluate, generation_quality
-from training.figures import comparison, make_figures
-from training.intervention import intervention_quality
-from training.judge import load_judge
+from training.figures import Curve, comparison, intervention_tradeoff, make_figures
+from training.intervention import intervention_quality, keep_curve
+from training.judge import Judge, load_judge
+from training.model import CCVAE
 from training.train import TrainConfig, add_train_args, config_from_args, resolve_device, train
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
@@ -84,6 +85,24 @@ def run_key(cfg: TrainConfig) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+# Measures that came after the first intervention ones; a result without them gets them alone.
+INTERVENTION_KEYS = {
+    "ccvae": {"intervention_style_ratio_changed", "intervention_curve"},
+    "cvae": {"intervention_style_ratio_changed"},
+    "m2": {"intervention_style_ratio_changed"},
+}
+
+
+def intervention_measures(
+    model: Any, judge: Judge, images: torch.Tensor, labels: torch.Tensor
+) -> dict[str, Any]:
+    """The intervention as the table reads it; for the CCVAE also its curve over `keep`."""
+    result = intervention_quality(model, judge, images, labels)
+    if isinstance(model, CCVAE):
+        result["intervention_curve"] = keep_curve(model, judge, images, labels)
+    return result
+
+
 def finished(cfg: TrainConfig, out: Path) -> bool:
     """Whether the run in `out` has trained all its epochs."""
     last = out / "last.pt"
@@ -113,12 +132,12 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
         if "seconds_per_epoch_min" not in result:  # added later; the log has it
             result.update(epoch_seconds(out / "metrics.jsonl"))
             result_path.write_text(json.dumps(result, indent=2) + "\n")
-        if not judge_dir or "intervention_style_ratio_changed" in result:
+        if not judge_dir or INTERVENTION_KEYS[cfg.model_kind] <= result.keys():
             return result
-        if "intervention_fidelity" in result:  # only the later, changed-only measures lack
+        if "intervention_fidelity" in result:  # only intervention measures added later lack
             model, _ = load_model(out / "best.pt")
             images, labels = load_mnist("test", cfg.data_dir)
-            result.update(intervention_quality(model, load_judge(judge_dir), images, labels))
+            result.update(intervention_measures(model, load_judge(judge_dir), images, labels))
             result_path.write_text(json.dumps(result, indent=2) + "\n")
             return result
     if not train_missing and not finished(cfg, out):
@@ -139,7 +158,7 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     if judge_dir:
         judge = load_judge(judge_dir)
         result.update(generation_quality(model, judge, images))
-        result.update(intervention_quality(model, judge, images, labels))
+        result.update(intervention_measures(model, judge, images, labels))
     make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / "metrics.jsonl")
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -189,6 +208,19 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _intervention_cells(results: list[dict]) -> list[str]:
+    """Read as new label, then each style measure over all digits / over the changed ones."""
+    cells = [_column(results, "intervention_fidelity", 100, 1)]
+    for m in ("thickness_corr", "slant_corr", "style_ratio"):
+        every, changed = f"intervention_{m}", f"intervention_{m}_changed"
+        cells.append(f"{_column(results, every)} / {_column(results, changed)}")
+    return cells
+
+
+# The CCVAE's intervention carrying this share of z_c's own offset gets a row of its own.
+TABLE_KEEP = "0.5"
+
+
 def baselines_table(rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     """The comparison: one line per model and label budget, mean ± std over label draws."""
     head = ["model", "labels", "draws", "test acc %", "judge reads label %", "FID (floor)",
@@ -204,15 +236,21 @@ def baselines_table(rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
         fid = col("generation_fid", digits=1)
         if results and "generation_fid_floor" in results[0]:
             fid += f" ({col('generation_fid_floor', digits=1)})"
+        budget = str(cfg.labels or "all")
         lines.append("| " + " | ".join([
-            cfg.model_kind, str(cfg.labels or "all"), str(len(results)),
+            cfg.model_kind, budget, str(len(results)),
             col("test_accuracy", 100), col("generation_fidelity", 100, 1), fid,
-            col("generation_diversity"), col("intervention_fidelity", 100, 1),
-            *(f"{col(f'intervention_{m}')} / {col(f'intervention_{m}_changed')}"
-              for m in ("thickness_corr", "slant_corr", "style_ratio")),
+            col("generation_diversity"), *_intervention_cells(results),
             col("seconds_per_epoch", digits=0),
             col("seconds_per_epoch_min", digits=0),
         ]) + " |")  # fmt: skip
+        curves = [r["intervention_curve"][TABLE_KEEP] for r in results if "intervention_curve" in r]
+        if curves:
+            same = ["〃"] * 4
+            lines.append("| " + " | ".join([
+                f"{cfg.model_kind}, keep {TABLE_KEEP}", budget, str(len(curves)), *same,
+                *_intervention_cells(curves), "〃", "〃",
+            ]) + " |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -230,7 +268,10 @@ BASELINES_NOTE = (
     "is the judge-feature distance of the intervened digit to the original over that of a "
     "random real digit of the new label (below 1: the writer's style survives); each is given "
     "over all 1,000 digits, then over only those the judge reads as their new label, since a "
-    "digit left unchanged keeps its style trivially. s/epoch is "
+    "digit left unchanged keeps its style trivially. The row 'ccvae, keep 0.5' is the same "
+    "CCVAE with z_c moved to the new label keeping half of its own standardised offset from "
+    "its predicted label's prior (`CCVAE.intervene`'s `keep`; 0 is the prior mean, the row "
+    "above); intervention_tradeoff.png draws the whole curve. s/epoch is "
     "the mean wall time of an epoch on this project's 2-core CPU, one thread per run, two runs "
     "at a time and shared with other engineers' tests and benchmarks; the fastest epoch of a "
     "run is the least disturbed."
@@ -261,6 +302,29 @@ def comparison_figures(rows: list[tuple[str, TrainConfig, list[dict]]], seeds: l
     return written
 
 
+def tradeoff_figure(rows: list[tuple[str, TrainConfig, list[dict]]], path: Path) -> None:
+    """The intervention trade-off (`figures.intervention_tradeoff`), means over label draws."""
+
+    def mean(measured: list[dict]) -> dict[str, float]:
+        return {k: statistics.mean(m[k] for m in measured if m.get(k) is not None)
+                for k in ("intervention_fidelity", "intervention_thickness_corr_changed",
+                          "intervention_slant_corr_changed")}  # fmt: skip
+
+    panels: dict[str, dict[str, Curve]] = {}
+    for _, cfg, results in rows:
+        if not results or "intervention_fidelity" not in results[0]:
+            continue
+        curves = [r["intervention_curve"] for r in results if "intervention_curve" in r]
+        curve: Curve = (
+            [(float(k), mean([c[k] for c in curves])) for k in curves[0]]
+            if curves
+            else [(None, mean(results))]
+        )
+        panels.setdefault(str(cfg.labels or "all"), {})[cfg.model_kind] = curve
+    if panels:
+        intervention_tradeoff(panels, path)
+
+
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
               judge_dir: str | None, device: torch.device, command: str,
               remeasure: bool = False, train_missing: bool = True) -> str:  # fmt: skip
@@ -277,6 +341,7 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
     (out / sweep).mkdir(parents=True, exist_ok=True)
     if sweep == "baselines":
         comparison_figures(rows, seeds, out, base.data_dir)
+        tradeoff_figure(rows, out / "baselines" / "intervention_tradeoff.png")
         text = (
             f"# Sweep: baselines\n\nMade by `{command}`. Base settings: "
             f"{_settings(base, ('model_kind', 'labels'))}. "

@@ -151,6 +151,43 @@ def comparison(models: list[tuple[str, Any]], path: Path, data_dir: str | None,
     plt.close(fig)
 
 
+Curve = list[tuple[float | None, dict[str, float]]]  # (keep, mean measures); keep None: a point
+
+
+def intervention_tradeoff(panels: dict[str, dict[str, Curve]], path: Path) -> None:
+    """Per label budget (a column), the share of interventions read as the new label against
+    the style kept on those digits (thickness, then slant correlation: a row each).
+
+    A model whose intervention has a knob (the CCVAE's `keep`) is a line through its settings,
+    labelled by them; the others are one point each. Up and to the right is better on both.
+    """
+    measures = (("intervention_thickness_corr_changed", "thickness corr (changed digits)"),
+                ("intervention_slant_corr_changed", "slant corr (changed digits)"))  # fmt: skip
+    fig, axes = plt.subplots(len(measures), len(panels), dpi=110, squeeze=False,
+                             figsize=(3.6 * len(panels), 3.2 * len(measures)))  # fmt: skip
+    for col, (budget, models) in enumerate(panels.items()):
+        for row, (key, label) in enumerate(measures):
+            ax = axes[row, col]
+            for name, curve in models.items():
+                xs = [100 * m["intervention_fidelity"] for _, m in curve]
+                ys = [m[key] for _, m in curve]
+                ax.plot(xs, ys, "o-" if len(curve) > 1 else "s", label=name)
+                for keep, x, y in zip((k for k, _ in curve), xs, ys, strict=True):
+                    if keep is not None:
+                        ax.annotate(f"{keep:g}", (x, y), fontsize=7, xytext=(3, 3),
+                                    textcoords="offset points")  # fmt: skip
+            ax.set_xlabel("read as the new label %", fontsize=8)
+            ax.set_ylabel(label, fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            if row == 0:
+                ax.set_title(f"labels: {budget}", fontsize=9)
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def parse_pairs(text: str) -> list[tuple[int, int]]:
     return [tuple(int(v) for v in pair.split("-")) for pair in text.split(",")]  # type: ignore[misc]
 

@@ -102,11 +102,13 @@ def intervention_quality(
     labels: torch.Tensor,
     n: int = 1000,
     seed: int = 0,
+    keep: float | None = None,
 ) -> dict[str, Any]:
     """Intervene on n test digits (uint8 `images`), each to a random other label; measure.
 
     The digits, their new labels and the random real digits of the new labels depend on `seed`
-    only, so every model of a table is asked the same n questions.
+    only, so every model of a table is asked the same n questions. `keep`, when given, is
+    passed to the CCVAE's `intervene` (the share of z_c's own offset carried over).
     """
     g = torch.Generator().manual_seed(seed)
     pick = torch.randperm(len(images), generator=g)[:n]
@@ -116,7 +118,8 @@ def intervention_quality(
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    swapped = model.intervene(x.to(device), target.to(device)).cpu().numpy()
+    options = {} if keep is None else {"keep": keep}
+    swapped = model.intervene(x.to(device), target.to(device), **options).cpu().numpy()
     model.train(was_training)
     # A real digit of the new label by another writer: the distance that "no style kept" gives.
     others = torch.empty_like(pick)
@@ -149,3 +152,14 @@ def intervention_quality(
     measured = style(changed) if changed.sum() >= 2 else dict.fromkeys(STYLE_MEASURES)
     result.update({f"intervention_{k}_changed": v for k, v in measured.items()})
     return result
+
+
+KEEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def keep_curve(
+    model: Any, judge: Judge, images: torch.Tensor, labels: torch.Tensor, keeps=KEEPS
+) -> dict[str, dict[str, Any]]:
+    """The CCVAE's trade-off between a label change that takes and a style that survives:
+    `intervention_quality` at each share `keep` of z_c's own offset, keyed by str(keep)."""
+    return {str(k): intervention_quality(model, judge, images, labels, keep=k) for k in keeps}

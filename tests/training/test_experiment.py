@@ -93,3 +93,11 @@ def test_baselines_cli_writes_the_comparison_and_its_figures(tmp_path, mnist_dir
     assert " / " in table.splitlines()[-1]  # style measures: all digits / label changed
     for labels in ("100", "1000", "all"):
         assert (tmp_path / "baselines" / f"comparison_labels={labels}.png").exists()
+        assert f"| ccvae, keep 0.5 | {labels} | 1 |" in table
+    curve = results["ccvae, labels=100"][0]["intervention_curve"]
+    assert list(curve) == ["0.0", "0.25", "0.5", "0.75", "1.0"]
+    assert (
+        curve["0.0"]["intervention_fidelity"]
+        == results["ccvae, labels=100"][0]["intervention_fidelity"]
+    )  # keep 0 is the table's own CCVAE intervention
+    assert (tmp_path / "baselines" / "intervention_tradeoff.png").exists()

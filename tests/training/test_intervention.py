@@ -16,6 +16,7 @@ from training.intervention import (
     stroke_thickness,
 )
 from training.judge import load_judge
+from training.model import CCVAE, ModelConfig
 
 
 def _stroke(width: int, shear: float = 0.0) -> np.ndarray:
@@ -89,3 +90,24 @@ def test_style_is_scored_again_on_only_the_digits_whose_label_changed(mnist_dir)
     assert abs(r["intervention_thickness_corr_changed"]) < 0.2
     assert abs(r["intervention_slant_corr_changed"]) < 0.2
     assert r["intervention_style_ratio_changed"] == pytest.approx(1.0, abs=0.1)
+
+
+@torch.no_grad()
+def test_keep_carries_z_c_s_own_offset_into_the_new_label():
+    torch.manual_seed(0)
+    model = CCVAE(ModelConfig(latent_c=4, latent_s=3, channels=4, hidden=16)).eval()
+    x = torch.rand(6, 1, 28, 28)
+    own = model.classify(x).argmax(-1)
+    new = (own + 1) % 10
+    mu_new = model.prior(new)[0]
+    z_s = model.split(model.encoder(x)[0])[1]
+    prior_mean = torch.sigmoid(model.decoder(torch.cat([mu_new, z_s], -1)))
+    # keep 0 is the report's intervention: z_c ← the new label's prior mean
+    torch.testing.assert_close(model.intervene(x, new), prior_mean)
+    torch.testing.assert_close(model.intervene(x, new, keep=0.0), prior_mean)
+    # keep 1 to the digit's own label moves nothing: it is the reconstruction
+    reconstruction = torch.sigmoid(model.reconstruct(x))
+    torch.testing.assert_close(model.intervene(x, own, keep=1.0), reconstruction)
+    # in between, the result moves away from the prior mean as keep grows
+    gaps = [(model.intervene(x, new, keep=k) - prior_mean).abs().mean() for k in (0.25, 0.5, 1)]
+    assert 0 < gaps[0] < gaps[1] < gaps[2]
