@@ -49,6 +49,19 @@ def lerp(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
     return points
 
 
+def carry_offset(
+    z_c: np.ndarray,
+    own: tuple[np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray],
+    keep: float,
+) -> np.ndarray:
+    """z_c moved from its own label's prior (loc, scale) to the new label's, keeping `keep` of
+    its standardised offset: μ_new + keep·σ_new·(z_c − μ_own)/σ_own; keep 0 is μ_new."""
+    (mu_own, sd_own), (mu_new, sd_new) = own, new
+    moved: np.ndarray = (mu_new + keep * sd_new * (z_c - mu_own) / sd_own).astype(np.float32)
+    return moved
+
+
 class DataPlane:
     """The model's operations as the endpoints need them, batched across requests when asked."""
 
@@ -162,11 +175,22 @@ class DataPlane:
         encoding = await self.encode(images)
         return await self.decode(encoding.loc)
 
-    async def intervene(self, images: np.ndarray, label: int) -> Decoded:
-        """Keep each image's style z_s, set z_c to the target label's prior mean, and decode."""
+    async def intervene(self, images: np.ndarray, label: int, keep: float) -> Decoded:
+        """Keep each image's style z_s, move its z_c to the target label, and decode.
+
+        z_c leaves the prior of the label the classifier reads, keeping `keep` of its offset
+        from that prior's mean (z_c also holds some of the writer's style); keep 0 sets the
+        target label's prior mean, as the report does.
+        """
         encoding = await self.encode(images)
+        own = encoding.probabilities.argmax(axis=1)
         z = encoding.loc.copy()
-        z[:, : self.dc] = self.prior_loc[label]
+        z[:, : self.dc] = carry_offset(
+            z[:, : self.dc],
+            (self.prior_loc[own], self.prior_scale[own]),
+            (self.prior_loc[label], self.prior_scale[label]),
+            keep,
+        )
         return await self.decode(z)
 
 

@@ -45,12 +45,22 @@ async def intervene(
     plane: PlaneDep,
     upload: Upload,
     label: Annotated[str, Query(description="Target class (name or index).", examples=["3"])],
+    keep: Annotated[
+        float,
+        Query(
+            ge=0.0,
+            le=1.0,
+            description="Share of the digit's own z_c offset from its label's prior mean carried "
+            "into the new label: 0 draws that label's prior mean (the most certain change), "
+            "1 all of the offset (the most style kept).",
+        ),
+    ] = 0.5,
     invert: InvertQuery = "auto",
     fit: FitQuery = True,
     fmt: FormatQuery = "png",
 ) -> Response:
-    """Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean."""
+    """Redraw the image as another label: keep its style z_s and move z_c to that label."""
     index = resolve_label("label", label, plane.manifest.classes)
     images = await plane.read_images(upload, invert, fit)
-    decoded = await plane.intervene(images, index)
+    decoded = await plane.intervene(images, index, keep)
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c)

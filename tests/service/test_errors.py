@@ -236,6 +236,14 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, str]] = [
     ("POST", "/intervene", {"files": {"file": ("d.png", GOOD)}}, 422, "invalid_request", "label"),
     (
         "POST",
+        "/intervene",
+        {"params": {"label": "3", "keep": "1.5"}, "files": {"file": ("d.png", GOOD)}},
+        422,
+        "invalid_request",
+        "keep",
+    ),
+    (
+        "POST",
         "/reconstruct",
         {"files": {"file": ("a.gif", png(DIGIT, format="GIF"))}},
         400,

@@ -17,6 +17,7 @@ def _get_kwargs(
     *,
     body: InterveneIntervenePostFilesBody,
     label: str,
+    keep: float | Unset = 0.5,
     invert: InterveneIntervenePostInvert | Unset = InterveneIntervenePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterveneIntervenePostFormat | Unset = InterveneIntervenePostFormat.PNG,
@@ -26,6 +27,8 @@ def _get_kwargs(
     params: dict[str, Any] = {}
 
     params["label"] = label
+
+    params["keep"] = keep
 
     json_invert: str | Unset = UNSET
     if not isinstance(invert, Unset):
@@ -103,16 +106,20 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: InterveneIntervenePostFilesBody,
     label: str,
+    keep: float | Unset = 0.5,
     invert: InterveneIntervenePostInvert | Unset = InterveneIntervenePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterveneIntervenePostFormat | Unset = InterveneIntervenePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Intervene
 
-     Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean.
+     Redraw the image as another label: keep its style z_s and move z_c to that label.
 
     Args:
         label (str): Target class (name or index).
+        keep (float | Unset): Share of the digit's own z_c offset from its label's prior mean
+            carried into the new label: 0 draws that label's prior mean (the most certain change), 1
+            all of the offset (the most style kept). Default: 0.5.
         invert (InterveneIntervenePostInvert | Unset): Invert dark-on-light drawings: auto reads
             the background off the border. Default: InterveneIntervenePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -132,6 +139,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         label=label,
+        keep=keep,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -149,16 +157,20 @@ def sync(
     client: AuthenticatedClient | Client,
     body: InterveneIntervenePostFilesBody,
     label: str,
+    keep: float | Unset = 0.5,
     invert: InterveneIntervenePostInvert | Unset = InterveneIntervenePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterveneIntervenePostFormat | Unset = InterveneIntervenePostFormat.PNG,
 ) -> Error | Images | None:
     """Intervene
 
-     Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean.
+     Redraw the image as another label: keep its style z_s and move z_c to that label.
 
     Args:
         label (str): Target class (name or index).
+        keep (float | Unset): Share of the digit's own z_c offset from its label's prior mean
+            carried into the new label: 0 draws that label's prior mean (the most certain change), 1
+            all of the offset (the most style kept). Default: 0.5.
         invert (InterveneIntervenePostInvert | Unset): Invert dark-on-light drawings: auto reads
             the background off the border. Default: InterveneIntervenePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -179,6 +191,7 @@ def sync(
         client=client,
         body=body,
         label=label,
+        keep=keep,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -190,16 +203,20 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: InterveneIntervenePostFilesBody,
     label: str,
+    keep: float | Unset = 0.5,
     invert: InterveneIntervenePostInvert | Unset = InterveneIntervenePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterveneIntervenePostFormat | Unset = InterveneIntervenePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Intervene
 
-     Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean.
+     Redraw the image as another label: keep its style z_s and move z_c to that label.
 
     Args:
         label (str): Target class (name or index).
+        keep (float | Unset): Share of the digit's own z_c offset from its label's prior mean
+            carried into the new label: 0 draws that label's prior mean (the most certain change), 1
+            all of the offset (the most style kept). Default: 0.5.
         invert (InterveneIntervenePostInvert | Unset): Invert dark-on-light drawings: auto reads
             the background off the border. Default: InterveneIntervenePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -219,6 +236,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         label=label,
+        keep=keep,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -234,16 +252,20 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: InterveneIntervenePostFilesBody,
     label: str,
+    keep: float | Unset = 0.5,
     invert: InterveneIntervenePostInvert | Unset = InterveneIntervenePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterveneIntervenePostFormat | Unset = InterveneIntervenePostFormat.PNG,
 ) -> Error | Images | None:
     """Intervene
 
-     Redraw the image as another label: keep its style z_s, set z_c to that label's prior mean.
+     Redraw the image as another label: keep its style z_s and move z_c to that label.
 
     Args:
         label (str): Target class (name or index).
+        keep (float | Unset): Share of the digit's own z_c offset from its label's prior mean
+            carried into the new label: 0 draws that label's prior mean (the most certain change), 1
+            all of the offset (the most style kept). Default: 0.5.
         invert (InterveneIntervenePostInvert | Unset): Invert dark-on-light drawings: auto reads
             the background off the border. Default: InterveneIntervenePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -265,6 +287,7 @@ async def asyncio(
             client=client,
             body=body,
             label=label,
+            keep=keep,
             invert=invert,
             fit=fit,
             format_=format_,
