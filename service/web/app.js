@@ -226,11 +226,17 @@ async function main() {
       showPrediction(await response.json(), classes);
     }),
   );
+  $("intervene-keep").addEventListener("input", () => {
+    $("intervene-keep-value").textContent = $("intervene-keep").value;
+  });
   $("intervene-run").addEventListener(
     "click",
     guarded("intervene-error", async () => {
-      const label = encodeURIComponent($("intervene-label").value);
-      const response = await api(`intervene?label=${label}`, {
+      const query = new URLSearchParams({
+        label: $("intervene-label").value,
+        keep: $("intervene-keep").value,
+      });
+      const response = await api(`intervene?${query}`, {
         method: "POST",
         body: await drawing.formData(),
       });

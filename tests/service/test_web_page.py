@@ -232,6 +232,27 @@ def test_redrawing_a_drawing_as_another_label_gives_a_digit_of_that_label(
     assert classify(server_url, redrawn)["class_name"] == "3"
 
 
+def test_the_style_slider_sets_how_much_of_the_drawing_survives_a_redraw(
+    page: Page, server_url: str
+) -> None:
+    draw(page, SEVEN)
+    page.select_option("#intervene-label", "3")
+    redrawn = {}
+    for keep in ("0", "1"):
+        page.locator("#intervene-keep").fill(keep)
+        expect(page.locator("#intervene-keep-value")).to_have_text(keep)
+        shown = page.eval_on_selector("#intervene-image", "(img) => img.src")
+        with page.expect_response(lambda r: "/intervene?" in r.url) as answer:
+            page.get_by_role("button", name="Redraw").click()
+        assert f"keep={keep}" in answer.value.url and "label=3" in answer.value.url
+        page.wait_for_function(
+            "(shown) => document.querySelector('#intervene-image').src !== shown", arg=shown
+        )
+        redrawn[keep] = image_bytes(page, "#intervene-image")
+        assert decode_png(redrawn[keep]).shape == (28, 28)
+    assert redrawn["0"] != redrawn["1"]
+
+
 def test_a_screenshot_of_the_page_in_use(page: Page, tmp_path: Path) -> None:
     draw(page, SEVEN)
     page.get_by_role("button", name="Classify").click()
