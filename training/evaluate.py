@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from training.checkpoint import load_model
 from training.data import load_mnist, to_float
+from training.density import LatentDensity
 from training.judge import Judge, load_judge
 from training.model import CCVAE
 from training.quality import diversity, frechet_distance_to, label_fidelity, real_floor
@@ -60,19 +61,29 @@ def evaluate(
 
 @torch.no_grad()
 def generation_quality(
-    model: CCVAE, judge: Judge, reference: torch.Tensor, per_label: int = 100, seed: int = 0
+    model: CCVAE,
+    judge: Judge,
+    reference: torch.Tensor,
+    per_label: int = 100,
+    seed: int = 0,
+    density: LatentDensity | None = None,
 ) -> dict[str, Any]:
     """How well generation by label works, read by the independent judge CNN.
 
     Draws `per_label` images per label from z_c ~ p(z_c|y), z_s ~ N(0, I) and reports the share
     the judge reads as y (overall and per label), a Fréchet distance on the judge's features
     against as many real test digits, beside the real-vs-real floor (two disjoint real sets of
-    that size), and the within-label diversity (mean pairwise pixel distance).
+    that size), and the within-label diversity (mean pairwise pixel distance). With a fitted
+    `density`, z is drawn from it instead of the priors.
     """
     g = torch.Generator().manual_seed(seed)
     k = model.cfg.num_classes
     y = torch.arange(k).repeat_interleave(per_label)
-    samples = model.generate(y, generator=g).numpy()
+    if density is None:
+        samples = model.generate(y, generator=g).numpy()
+    else:
+        with torch.no_grad():
+            samples = torch.sigmoid(model.decoder(density.sample(y, generator=g))).numpy()
     fidelity, per_class = label_fidelity(judge, samples, y.numpy(), k)
     n = len(samples)
     # NOTE: its own generator, so every model is compared with the same real digits and the

@@ -5,6 +5,9 @@ The contract (all with a dynamic batch axis N; D = Dc + Ds):
     decoder.onnx     z float32 [N, D] → image float32 [N,1,28,28] in [0,1]
     classifier.onnx  z_c float32 [N, Dc] → logits float32 [N, C]
     prior.onnx       label int64 [N] → loc, scale float32 [N, Dc]   (p(z_c|y))
+    density.onnx     label int64 [N] → loc [N, D], scale_tril [N, D, D]
+                     (a Gaussian per label fitted to the training digits' codes after training,
+                     training/density.py; what generation samples from. `--no-density` skips it)
 `manifest.json` makes the directory explain itself without this code: classes, image shape and
 range, latent split, file hashes, the training configuration, test metrics and versions.
 
@@ -30,7 +33,8 @@ from torch import nn
 from training.baselines import M2, LabelledVAE
 from training.checkpoint import load_model
 from training.config import CLASSES, IMAGE_SHAPE
-from training.data import load_mnist
+from training.data import load_mnist, split_indices
+from training.density import LatentDensity, fit_density
 from training.evaluate import evaluate, generation_quality
 from training.judge import load_judge
 from training.model import CCVAE
@@ -118,12 +122,17 @@ def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], li
     }
 
 
-def export_onnx(model: Any, out: Path) -> dict[str, dict[str, Any]]:
-    """Write and check the four graphs; return the manifest's `files` section."""
+def export_onnx(
+    model: Any, out: Path, density: LatentDensity | None = None
+) -> dict[str, dict[str, Any]]:
+    """Write and check the graphs; return the manifest's `files` section."""
     out.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     files: dict[str, dict[str, Any]] = {}
-    for name, (module, inputs, outputs) in graphs(model).items():
+    exported = graphs(model)
+    if density is not None:
+        exported["density"] = (density, {"label": torch.tensor([0, 1])}, ["loc", "scale_tril"])
+    for name, (module, inputs, outputs) in exported.items():
         path = out / f"{name}.onnx"
         export_graph(module, inputs, outputs, path)
         files[name] = {
@@ -174,11 +183,32 @@ def write_manifest(
     return manifest
 
 
-def test_metrics(model: Any, data_dir: str | None, judge: str | None) -> dict[str, Any]:
-    """Test-set accuracy, reconstruction error and (with a judge) generation quality."""
+def fit_training_density(
+    model: CCVAE, train_config: dict[str, Any], data_dir: str | None
+) -> LatentDensity:
+    """The latent density of the training digits the model trained on (validation left out)."""
+    images, labels = load_mnist("train", data_dir)
+    if train_config.get("limit"):
+        images, labels = images[: train_config["limit"]], labels[: train_config["limit"]]
+    split = split_indices(
+        labels, train_config["labels"], train_config["validation"], train_config["seed"]
+    )
+    return fit_density(model, images[torch.cat([split.labelled, split.unlabelled])])
+
+
+def test_metrics(
+    model: Any, data_dir: str | None, judge: str | None, density: LatentDensity | None = None
+) -> dict[str, Any]:
+    """Test-set accuracy, reconstruction error and (with a judge) generation quality: from the
+    fitted density when there is one, which is what the service samples, and from the priors."""
     images, labels = load_mnist("test", data_dir)
     r = evaluate(model, images, labels)
-    generation = generation_quality(model, load_judge(judge), images) if judge else {}
+    generation: dict[str, Any] = {}
+    if judge:
+        generation = generation_quality(model, load_judge(judge), images, density=density)
+        if density is not None:
+            from_priors = generation_quality(model, load_judge(judge), images)
+            generation.update({f"prior_{k}": v for k, v in from_priors.items()})
     return {
         "test_accuracy": r["accuracy"],
         "test_per_class_accuracy": r["per_class_accuracy"],
@@ -218,13 +248,21 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="JSON file of further metrics to record (e.g. generation quality)",
     )
+    p.add_argument(
+        "--no-density",
+        action="store_true",
+        help="export no fitted latent density (generation then samples the priors)",
+    )
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
     out = Path(args.out)
-    files = export_onnx(model, out)
+    density = None
+    if isinstance(model, CCVAE) and not args.no_density:
+        density = fit_training_density(model, state["train_config"], args.data_dir)
+    files = export_onnx(model, out, density)
     metrics: dict[str, Any] = {}
     if not args.skip_metrics:
-        metrics = test_metrics(model, args.data_dir, args.judge or None)
+        metrics = test_metrics(model, args.data_dir, args.judge or None, density)
     metrics["val_accuracy"] = state.get("val_accuracy")
     metrics["epoch"] = state.get("epoch")
     if args.extra_metrics:

@@ -27,12 +27,13 @@ def _session(path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
-def test_export_writes_four_checked_graphs_with_the_contract_names(exported):
+def test_export_writes_five_checked_graphs_with_the_contract_names(exported):
     expected = {
         "encoder": (["image"], ["loc", "scale"]),
         "decoder": (["z"], ["image"]),
         "classifier": (["z_c"], ["logits"]),
         "prior": (["label"], ["loc", "scale"]),
+        "density": (["label"], ["loc", "scale_tril"]),
     }
     for name, (inputs, outputs) in expected.items():
         model = onnx.load(str(exported / f"{name}.onnx"))
@@ -57,12 +58,17 @@ def test_manifest_carries_what_the_service_needs(exported, trained_run):
     assert manifest["latent"] == {"c": 8, "s": 4}
     assert manifest["training"]["labels"] == 1000
     assert 0.0 < manifest["metrics"]["test_accuracy"] <= 1.0
+    # generation is measured as the service samples (the fitted density) and from the priors
+    metrics = manifest["metrics"]
+    assert metrics["generation_fid"] > 0 and metrics["prior_generation_fid"] > 0
+    assert metrics["generation_fid"] != metrics["prior_generation_fid"]
     assert set(manifest["versions"]) >= {"torch", "onnx"}
 
 
 @pytest.mark.parametrize("batch", [1, 64])
-def test_onnxruntime_matches_torch(exported, trained_run, batch):
-    model, _ = load_model(trained_run / "best.pt")
+def test_onnxruntime_matches_torch(exported, trained_run, batch, mnist_dir):
+    model, state = load_model(trained_run / "best.pt")
+    density = export.fit_training_density(model, state["train_config"], str(mnist_dir))
     g = torch.Generator().manual_seed(batch)
     image = torch.rand(batch, 1, 28, 28, generator=g)
     z = torch.randn(batch, 12, generator=g)
@@ -73,12 +79,14 @@ def test_onnxruntime_matches_torch(exported, trained_run, batch):
             "decoder": (torch.sigmoid(model.decoder(z)),),
             "classifier": (model.classifier(z[:, :8]),),
             "prior": model.prior(label),
+            "density": density(label),
         }
     feeds = {
         "encoder": {"image": image.numpy()},
         "decoder": {"z": z.numpy()},
         "classifier": {"z_c": z[:, :8].numpy()},
         "prior": {"label": label.numpy()},
+        "density": {"label": label.numpy()},
     }
     for name, feed in feeds.items():
         got = _session(exported / f"{name}.onnx").run(None, feed)
