@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from service.errors import ServiceError
 from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
+
+Source = Literal["density", "prior"]
+"""Where generation draws z from: the fitted density of the training digits' codes, or the
+priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
 
 INLINE_PIXELS = 256 * 256
 """Uploads with at most this many pixels in all are prepared on the event loop (about 1 ms)."""
@@ -40,6 +45,15 @@ def sample_latents(
     z_c = loc + temperature * scale * eps[:, : loc.shape[-1]]
     z_s = temperature * eps[:, loc.shape[-1] :]
     return np.concatenate([z_c, z_s], axis=1).astype(np.float32)
+
+
+def sample_density(
+    loc: np.ndarray, scale_tril: np.ndarray, n: int, temperature: float, seed: int
+) -> np.ndarray:
+    """z = loc + T·scale_tril·eps with eps ~ N(0, I): n draws from one label's fitted density."""
+    eps = np.random.default_rng(seed).standard_normal((n, loc.shape[-1]))
+    z: np.ndarray = (loc + temperature * eps @ scale_tril.T).astype(np.float32)
+    return z
 
 
 def lerp(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
@@ -71,6 +85,10 @@ class DataPlane:
         self.dc = self.manifest.latent.c
         labels = np.arange(len(self.manifest.classes))
         self.prior_loc, self.prior_scale = runtime.prior(labels)  # (K, Dc) each, fixed
+        self.sources: tuple[Source, ...] = ("prior",)
+        if runtime.has_density:
+            self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
+            self.sources = ("density", "prior")
         self._encoder: MicroBatcher[Encoding] | None = None
         self._decoder: MicroBatcher[np.ndarray] | None = None
         if settings.batching:
@@ -137,8 +155,15 @@ class DataPlane:
             return Decoded(await self._decoder.submit(z), z)
         return Decoded(await run_model(self.runtime.decode, z), z)
 
-    async def generate(self, label: int, n: int, temperature: float, seed: int) -> Decoded:
-        """n samples of one label from the prior, reproducible by seed."""
+    async def generate(
+        self, label: int, n: int, temperature: float, seed: int, source: Source
+    ) -> Decoded:
+        """n samples of one label from the fitted density or the priors, reproducible by seed."""
+        if source == "density":
+            z = sample_density(
+                self.density_loc[label], self.density_tril[label], n, temperature, seed
+            )
+            return await self.decode(z)
         z = sample_latents(
             self.prior_loc[label],
             self.prior_scale[label],

@@ -131,11 +131,16 @@ class Graphs:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         manifest: Manifest = runtime.manifest
-        # NOTE: the prior gathers a row per label; out of range, onnxruntime would fail the run.
-        limits = {"prior": {manifest.files["prior"].inputs[0]: len(manifest.classes)}}
+        # NOTE: the prior and the density gather a row per label; out of range, onnxruntime
+        # would fail the run.
+        limits = {
+            role: {manifest.files[role].inputs[0]: len(manifest.classes)}
+            for role in ("prior", "density")
+            if role in manifest.files
+        }
         self.graphs = {
             name: load_graph(name, manifest.version, runtime.sessions[name], limits.get(name, {}))
-            for name in manifest.files
+            for name in manifest.roles
         }
 
     def get(self, name: str, version: str | None = None) -> Graph:

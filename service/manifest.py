@@ -15,11 +15,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ROLES = ("encoder", "decoder", "classifier", "prior")
+OPTIONAL_ROLES = ("density",)
+"""A fitted latent density per label (label -> loc [N, D], scale_tril [N, D, D]): generation
+samples it when the model has one, and the priors otherwise."""
 SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "encoder": (("image",), ("loc", "scale")),
     "decoder": (("z",), ("image",)),
     "classifier": (("z_c",), ("logits",)),
     "prior": (("label",), ("loc", "scale")),
+    "density": (("label",), ("loc", "scale_tril")),
 }
 """The input and output names the service calls each file with."""
 
@@ -78,7 +82,8 @@ class Manifest(_Frozen):
         missing = [role for role in ROLES if role not in self.files]
         if missing:
             raise ValueError(f"files lacks {missing} (needs {list(ROLES)})")
-        for role, (inputs, outputs) in SIGNATURES.items():
+        for role in self.roles:
+            inputs, outputs = SIGNATURES[role]
             declared = self.files[role]
             if declared.inputs != inputs or declared.outputs != outputs:
                 raise ValueError(
@@ -86,6 +91,11 @@ class Manifest(_Frozen):
                     f"{list(declared.outputs)}; the service needs {list(inputs)} -> {list(outputs)}"
                 )
         return self
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The files the service loads: every required role, and the optional ones present."""
+        return ROLES + tuple(role for role in OPTIONAL_ROLES if role in self.files)
 
     def path(self, role: str) -> Path:
         """Absolute path of one ONNX file."""
@@ -123,7 +133,7 @@ def sha256(path: Path) -> str:
 
 def verify_checksums(manifest: Manifest) -> None:
     """Check every file the manifest names exists and has its recorded sha256."""
-    for role in ROLES:
+    for role in manifest.roles:
         path, expected = manifest.path(role), manifest.files[role].sha256
         if not path.is_file():
             raise ModelError(f"{role} file {path} named in the manifest does not exist")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped]
 
-from service.manifest import ROLES, Manifest, ModelError, check_signature
+from service.manifest import Manifest, ModelError, check_signature
 from service.settings import Device
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class Runtime:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         sessions: dict[str, ort.InferenceSession] = {}
-        for role in ROLES:
+        for role in manifest.roles:
             path = manifest.path(role)
             try:
                 session = ort.InferenceSession(str(path), options, providers=providers)
@@ -119,6 +119,16 @@ class Runtime:
         loc, scale = self.sessions["prior"].run(None, {"label": labels.astype(np.int64)})
         return loc, scale
 
+    @property
+    def has_density(self) -> bool:
+        """Whether the model ships a fitted latent density for generation."""
+        return "density" in self.sessions
+
+    def density(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted density of z per label: loc (N, D) and scale_tril (N, D, D)."""
+        loc, tril = self.sessions["density"].run(None, {"label": labels.astype(np.int64)})
+        return loc, tril
+
     def encode_and_classify(self, images: np.ndarray) -> Encoding:
         """Encode a batch and classify its z_c means: the one call every image endpoint needs."""
         loc, scale = self.encode(images)
@@ -140,6 +150,10 @@ class Runtime:
             "prior loc": (loc.shape, (2, c)),
             "prior scale": (scale.shape, (2, c)),
         }
+        if self.has_density:
+            loc, tril = self.density(np.arange(2) % k)
+            found["density loc"] = (loc.shape, (2, c + s))
+            found["density scale_tril"] = (tril.shape, (2, c + s, c + s))
         for what, (got, want) in found.items():
             if tuple(got) != want:
                 raise ModelError(

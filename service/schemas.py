@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.dataplane import Source
+
 _PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
 
 
@@ -154,4 +156,5 @@ class GenerateRequest(BaseModel):
     n: int = Field(default=1, ge=1)
     seed: int | None = Field(default=None, ge=0, lt=2**63)
     temperature: float = Field(default=1.0, ge=0.0, le=10.0)
+    source: Source | None = None
     format: Literal["png", "json"] = "png"

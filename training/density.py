@@ -16,10 +16,12 @@ z = loc + T·scale_tril·ε with it when the model directory has one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
-from training.data import to_float
+from training.data import load_mnist, split_indices, to_float
 
 
 class LatentDensity(nn.Module):
@@ -78,3 +80,16 @@ def fit_density(
         locs.append(mean)
         trils.append(torch.linalg.cholesky(cov))
     return LatentDensity(torch.stack(locs).float(), torch.stack(trils).float())
+
+
+def fit_training_density(
+    model: nn.Module, train_config: dict[str, Any], data_dir: str | None
+) -> LatentDensity:
+    """The latent density of the training digits the model trained on (validation left out)."""
+    images, labels = load_mnist("train", data_dir)
+    if train_config.get("limit"):
+        images, labels = images[: train_config["limit"]], labels[: train_config["limit"]]
+    split = split_indices(
+        labels, train_config["labels"], train_config["validation"], train_config["seed"]
+    )
+    return fit_density(model, images[torch.cat([split.labelled, split.unlabelled])])

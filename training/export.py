@@ -33,8 +33,8 @@ from torch import nn
 from training.baselines import M2, LabelledVAE
 from training.checkpoint import load_model
 from training.config import CLASSES, IMAGE_SHAPE
-from training.data import load_mnist, split_indices
-from training.density import LatentDensity, fit_density
+from training.data import load_mnist
+from training.density import LatentDensity, fit_training_density
 from training.evaluate import evaluate, generation_quality
 from training.judge import load_judge
 from training.model import CCVAE
@@ -181,19 +181,6 @@ def write_manifest(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
-
-
-def fit_training_density(
-    model: CCVAE, train_config: dict[str, Any], data_dir: str | None
-) -> LatentDensity:
-    """The latent density of the training digits the model trained on (validation left out)."""
-    images, labels = load_mnist("train", data_dir)
-    if train_config.get("limit"):
-        images, labels = images[: train_config["limit"]], labels[: train_config["limit"]]
-    split = split_indices(
-        labels, train_config["labels"], train_config["validation"], train_config["seed"]
-    )
-    return fit_density(model, images[torch.cat([split.labelled, split.unlabelled])])
 
 
 def test_metrics(

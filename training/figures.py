@@ -2,6 +2,8 @@
 
 reconstructions.png   test digits (odd rows) over their reconstructions (even rows)
 generation.png        a row per label: z_c ~ p(z_c|y), z_s ~ N(0, I)
+generation_density.png
+                      the same from the density fitted to the training digits' codes (--density)
 interpolation_labels_A-B.png
                       z_s held fixed per row, z_c moving from label A's prior mean to label B's
 interpolation_images.png
@@ -26,6 +28,7 @@ import torch
 
 from training.checkpoint import load_model
 from training.data import load_mnist, to_float
+from training.density import LatentDensity, fit_training_density
 from training.model import CCVAE
 
 
@@ -193,10 +196,12 @@ def parse_pairs(text: str) -> list[tuple[int, int]]:
 
 
 def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[int, int]],
-                 metrics: Path | None, seed: int = 0) -> list[Path]:  # fmt: skip
+                 metrics: Path | None, seed: int = 0,
+                 density: LatentDensity | None = None) -> list[Path]:  # fmt: skip
     """Write every figure into `out`; return their paths.
 
-    The interpolations need z_c's priors, so only a CCVAE gets them.
+    The interpolations need z_c's priors, so only a CCVAE gets them. With a fitted `density`,
+    generation_density.png draws from it, as the service does.
     """
     out.mkdir(parents=True, exist_ok=True)
     g = torch.Generator().manual_seed(seed)
@@ -216,6 +221,13 @@ def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[
     title = ("generation by label: z_c ~ p(z_c|y), z_s ~ N(0, I)" if isinstance(model, CCVAE)
              else "generation by label: z ~ N(0, I) under y")  # fmt: skip
     save("generation.png", model.generate(y, generator=g), len(classes), title, classes)
+    if density is not None:
+        with torch.no_grad():
+            # NOTE: its own generator, so the figures after it stay the same with or without it
+            own = torch.Generator().manual_seed(seed)
+            fitted = torch.sigmoid(model.decoder(density.sample(y, generator=own)))
+        title = "generation by label: z from the density fitted to the training digits' codes"
+        save("generation_density.png", fitted, len(classes), title, classes)
     for a, b in pairs if isinstance(model, CCVAE) else []:
         save(
             f"interpolation_labels_{a}-{b}.png",
@@ -263,10 +275,21 @@ def main(argv: list[str] | None = None) -> None:
         help="metrics.jsonl for the curves (default: beside the checkpoint)",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--density",
+        action="store_true",
+        help="also draw generation_density.png from the density fitted to the training digits",
+    )
     args = p.parse_args(argv)
-    model, _ = load_model(args.checkpoint)
+    model, state = load_model(args.checkpoint)
     metrics = Path(args.metrics) if args.metrics else Path(args.checkpoint).parent / "metrics.jsonl"
-    for path in make_figures(model, Path(args.out), args.data_dir, args.pairs, metrics, args.seed):
+    density = None
+    if args.density and isinstance(model, CCVAE):
+        density = fit_training_density(model, state["train_config"], args.data_dir)
+    written = make_figures(
+        model, Path(args.out), args.data_dir, args.pairs, metrics, args.seed, density
+    )
+    for path in written:
         print(path)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from starlette.responses import Response
 
 from service import imaging, schemas
+from service.dataplane import Source
 from service.errors import InvalidParameter
 from service.routers.params import (
     IMAGE_RESPONSES,
@@ -27,6 +28,15 @@ from service.routers.params import (
 )
 
 router = APIRouter(tags=["generate"])
+
+SourceQuery = Annotated[
+    Source | None,
+    Query(
+        description="Where z comes from: 'density', the Gaussian per label fitted to the training "
+        "digits' codes (the default when the model ships density.onnx), or 'prior', "
+        "p(z_c|y) and N(0, I) for z_s (the report's generation; the default otherwise)."
+    ),
+]
 
 LabelQuery = Annotated[
     str | None, Query(description="Class name from the manifest (or its index).", examples=["7"])
@@ -47,13 +57,16 @@ async def generate(
     n: Annotated[int, Query(ge=1, description="Number of samples.")] = 1,
     seed: SeedQuery = None,
     temperature: TemperatureQuery = 1.0,
+    source: SourceQuery = None,
     fmt: FormatQuery = "png",
     body: Annotated[
         schemas.GenerateRequest | None,
         Body(description="The same parameters as JSON, instead of the query string."),
     ] = None,
 ) -> Response:
-    """Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps."""
+    """Sample n images of a label: z = loc + T·scale_tril·eps from the density fitted to the
+    training digits' codes when the model ships one (`/model` lists its files), else (or with
+    `source=prior`) z_c = loc + T·scale·eps from p(z_c|y) and z_s = T·eps."""
     if body is not None:
         if request.query_params:
             raise InvalidParameter(
@@ -61,13 +74,20 @@ async def generate(
                 f"(query has {sorted(request.query_params)})"
             )
         label, n, seed = str(body.label), body.n, body.seed
-        temperature, fmt = body.temperature, body.format
+        temperature, fmt, source = body.temperature, body.format, body.source
     if label is None:
         raise InvalidParameter("label is required: POST /generate?label=7 or a JSON body")
     index = resolve_label("label", label, plane.manifest.classes)
     check_range("n", n, 1, settings.max_samples, "MAX_SAMPLES")
     seed = secrets.randbits(63) if seed is None else seed
-    decoded = await plane.generate(index, n, temperature, seed)
+    if source is None:
+        source = plane.sources[0]
+    elif source not in plane.sources:
+        raise InvalidParameter(
+            f"source {source!r}: this model has no fitted density (density.onnx); use "
+            f"{' or '.join(plane.sources)}"
+        )
+    decoded = await plane.generate(index, n, temperature, seed, source)
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c, seed)
 
 

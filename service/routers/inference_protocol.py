@@ -1,11 +1,11 @@
 """The Open Inference Protocol (KServe v2 REST) beside the service's own endpoints.
 
 Each exported graph is a model of the protocol, so standard clients (`tritonclient.http`, KServe's
-InferenceRESTClient) can call the encoder, decoder, classifier and prior on raw tensors. Errors
-here take the protocol's shape `{"error": message}`: every route of this router answers its own
-failures through `ProtocolRoute`, unknown paths under /v2 are answered by a catch-all, and the
-body limit (which refuses before any route runs) asks `body_limit_shape`, so the service's global
-handler (and its error shape for the other routes) is left as it is.
+InferenceRESTClient) can call every graph of the model directory on raw tensors. Errors here take
+the protocol's shape `{"error": message}`: every route of this router answers its own failures
+through `ProtocolRoute`, unknown paths under /v2 are answered by a catch-all, and the body limit
+(which refuses before any route runs) asks `body_limit_shape`, so the service's global handler
+(and its error shape for the other routes) is left as it is.
 """
 
 from __future__ import annotations

@@ -79,6 +79,17 @@ def test_read_refuses_names_other_than_the_contract(tiny_model_dir: Path) -> Non
         read_manifest(tiny_model_dir)
 
 
+def test_an_optional_density_is_held_to_its_contract_too(tiny_model_dir: Path) -> None:
+    raw = json.loads((tiny_model_dir / "manifest.json").read_text())
+    assert read_manifest(tiny_model_dir).roles == ("encoder", "decoder", "classifier", "prior")
+    raw["files"]["density"] = {**raw["files"]["prior"], "outputs": ["loc", "scale"]}
+    edit(tiny_model_dir, {"files": raw["files"]})
+    with pytest.raises(
+        ModelError, match=r"files.density declares .* \['label'\] -> \['loc', 'scale_tril'\]"
+    ):
+        read_manifest(tiny_model_dir)
+
+
 def test_check_signature_names_both_sides() -> None:
     check_signature("decoder", ["z"], ["image"])
     with pytest.raises(ModelError, match=r"decoder.onnx has inputs \['latent'\]"):

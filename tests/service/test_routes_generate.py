@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tests.service.conftest import Client, decode_png, frames, png
+from service.settings import Settings
+from tests.service.conftest import Client, decode_png, frames, png, serve
 
 N_PER_LABEL = 40
 
@@ -63,14 +65,51 @@ def test_generate_lays_n_samples_on_a_grid(client: Client) -> None:
     assert single.shape == (28, 28)
 
 
-def test_generate_at_zero_temperature_decodes_the_prior_mean(
+def test_generate_from_the_prior_at_zero_temperature_decodes_the_prior_mean(
     client: Client, manifest: dict[str, Any]
 ) -> None:
-    body = client.post(
-        "/generate", params={"label": "6", "n": 3, "temperature": 0, "format": "json"}
-    ).json()
+    params = {"label": "6", "n": 3, "temperature": 0, "format": "json", "source": "prior"}
+    body = client.post("/generate", params=params).json()
     assert len({image["png"] for image in body["images"]}) == 1
     assert body["images"][0]["z_s"] == [0.0] * manifest["latent"]["s"]
+
+
+def test_generate_samples_the_fitted_density_when_the_model_ships_one(
+    client: Client, manifest: dict[str, Any]
+) -> None:
+    assert "density" in manifest["files"]
+    cold = client.post(
+        "/generate", params={"label": "6", "n": 3, "temperature": 0, "format": "json"}
+    )
+    images = cold.json()["images"]
+    assert len({image["png"] for image in images}) == 1
+    # at temperature 0 z is the density's mean for the label, as its graph answers on /v2
+    request = {"inputs": [{"name": "label", "shape": [1], "datatype": "INT64", "data": [6]}]}
+    outputs = client.post("/v2/models/density/infer", json=request).json()["outputs"]
+    (loc,) = [o["data"] for o in outputs if o["name"] == "loc"]
+    np.testing.assert_allclose(images[0]["z_c"] + images[0]["z_s"], loc, atol=1e-5)
+    # and it is not the prior's sample: the two sources differ for the same seed
+    params = {"label": "6", "n": 4, "seed": 1}
+    density = client.post("/generate", params=params).content
+    assert client.post("/generate", params={**params, "source": "density"}).content == density
+    assert client.post("/generate", params={**params, "source": "prior"}).content != density
+
+
+def test_generated_digits_are_read_as_their_label_from_either_source(client: Client) -> None:
+    for source in ("density", "prior"):
+        for label in ("0", "4", "8"):
+            params = {"label": label, "n": 8, "seed": 2, "format": "json", "source": source}
+            body = client.post("/generate", params=params).json()
+            read = np.array(classify_pngs(client, json_pngs(body)))
+            assert np.mean(read == int(label)) >= 0.75, (source, label, read)
+
+
+def test_asking_a_model_without_a_density_for_one_is_422(tiny_model_dir: Path) -> None:
+    with serve(Settings(model_dir=tiny_model_dir, threads=1)) as tiny:
+        response = tiny.post("/generate", params={"label": "1", "source": "density"})
+        assert response.status_code == 422, response.text
+        assert "no fitted density" in response.json()["error"]["message"]
+        assert tiny.post("/generate", params={"label": "1"}).status_code == 200  # the prior
 
 
 def test_interpolate_labels_starts_and_ends_at_the_two_labels(
@@ -85,9 +124,10 @@ def test_interpolate_labels_starts_and_ends_at_the_two_labels(
     assert len(images) == steps and body["seed"] == 3
     assert all(image["z_s"] == images[0]["z_s"] for image in images)  # style held fixed
     start, end = (
-        client.post("/generate", params={"label": name, "temperature": 0, "format": "json"}).json()[
-            "images"
-        ][0]["z_c"]
+        client.post(
+            "/generate",
+            params={"label": name, "temperature": 0, "format": "json", "source": "prior"},
+        ).json()["images"][0]["z_c"]
         for name in ("1", "7")
     )
     np.testing.assert_allclose(images[0]["z_c"], start, atol=1e-6)

@@ -71,7 +71,7 @@ def test_intervene_with_keep_0_keeps_the_style_and_sets_the_label_prior_mean(
     image = intervened_z(client, upload, "2", keep=0)
     style = client.post("/encode", files=upload).json()["z_s"]["loc"]
     prior_mean = client.post(
-        "/generate", params={"label": "2", "temperature": 0, "format": "json"}
+        "/generate", params={"label": "2", "temperature": 0, "format": "json", "source": "prior"}
     ).json()["images"][0]["z_c"]
     np.testing.assert_allclose(image["z_s"], style, atol=1e-6)
     np.testing.assert_allclose(image["z_c"], prior_mean, atol=1e-6)

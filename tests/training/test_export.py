@@ -14,6 +14,7 @@ import torch
 from tests.training.conftest import tiny_run_args
 from training import export, train
 from training.checkpoint import load_model
+from training.density import fit_training_density
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_manifest_carries_what_the_service_needs(exported, trained_run):
 @pytest.mark.parametrize("batch", [1, 64])
 def test_onnxruntime_matches_torch(exported, trained_run, batch, mnist_dir):
     model, state = load_model(trained_run / "best.pt")
-    density = export.fit_training_density(model, state["train_config"], str(mnist_dir))
+    density = fit_training_density(model, state["train_config"], str(mnist_dir))
     g = torch.Generator().manual_seed(batch)
     image = torch.rand(batch, 1, 28, 28, generator=g)
     z = torch.randn(batch, 12, generator=g)

@@ -14,10 +14,11 @@ from training.figures import intervene, tile
 
 def test_figures_cli_writes_every_report_figure(trained_run, tmp_path, mnist_dir):
     figures.main([str(trained_run / "best.pt"), "--out", str(tmp_path), "--data-dir",
-                  str(mnist_dir), "--pairs", "0-1,2-7"])  # fmt: skip
+                  str(mnist_dir), "--pairs", "0-1,2-7", "--density"])  # fmt: skip
     names = {p.name for p in tmp_path.glob("*.png")}
     assert names == {
-        "reconstructions.png", "generation.png", "interpolation_labels_0-1.png",
+        "reconstructions.png", "generation.png", "generation_density.png",
+        "interpolation_labels_0-1.png",
         "interpolation_labels_2-7.png", "interpolation_images.png", "intervention.png",
         "curves.png",
     }  # fmt: skip

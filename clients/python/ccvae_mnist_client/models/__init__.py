@@ -10,8 +10,10 @@ from .error import Error
 from .error_detail import ErrorDetail
 from .gaussian import Gaussian
 from .generate_generate_post_format import GenerateGeneratePostFormat
+from .generate_generate_post_source_type_0 import GenerateGeneratePostSourceType0
 from .generate_request import GenerateRequest
 from .generate_request_format import GenerateRequestFormat
+from .generate_request_source_type_0 import GenerateRequestSourceType0
 from .health import Health
 from .image import Image
 from .images import Images
@@ -86,8 +88,10 @@ __all__ = (
     "ErrorDetail",
     "Gaussian",
     "GenerateGeneratePostFormat",
+    "GenerateGeneratePostSourceType0",
     "GenerateRequest",
     "GenerateRequestFormat",
+    "GenerateRequestSourceType0",
     "Health",
     "Image",
     "Images",

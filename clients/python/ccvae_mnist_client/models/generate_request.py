@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.generate_request_format import GenerateRequestFormat
+from ..models.generate_request_source_type_0 import GenerateRequestSourceType0
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GenerateRequest")
@@ -20,6 +21,7 @@ class GenerateRequest:
         n (int | Unset):  Default: 1.
         seed (int | None | Unset):
         temperature (float | Unset):  Default: 1.0.
+        source (GenerateRequestSourceType0 | None | Unset):
         format_ (GenerateRequestFormat | Unset):  Default: GenerateRequestFormat.PNG.
     """
 
@@ -27,6 +29,7 @@ class GenerateRequest:
     n: int | Unset = 1
     seed: int | None | Unset = UNSET
     temperature: float | Unset = 1.0
+    source: GenerateRequestSourceType0 | None | Unset = UNSET
     format_: GenerateRequestFormat | Unset = GenerateRequestFormat.PNG
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +45,14 @@ class GenerateRequest:
             seed = self.seed
 
         temperature = self.temperature
+
+        source: None | str | Unset
+        if isinstance(self.source, Unset):
+            source = UNSET
+        elif isinstance(self.source, GenerateRequestSourceType0):
+            source = self.source.value
+        else:
+            source = self.source
 
         format_: str | Unset = UNSET
         if not isinstance(self.format_, Unset):
@@ -60,6 +71,8 @@ class GenerateRequest:
             field_dict["seed"] = seed
         if temperature is not UNSET:
             field_dict["temperature"] = temperature
+        if source is not UNSET:
+            field_dict["source"] = source
         if format_ is not UNSET:
             field_dict["format"] = format_
 
@@ -87,6 +100,23 @@ class GenerateRequest:
 
         temperature = d.pop("temperature", UNSET)
 
+        def _parse_source(data: object) -> GenerateRequestSourceType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                source_type_0 = GenerateRequestSourceType0(data)
+
+                return source_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(GenerateRequestSourceType0 | None | Unset, data)
+
+        source = _parse_source(d.pop("source", UNSET))
+
         _format_ = d.pop("format", UNSET)
         format_: GenerateRequestFormat | Unset
         if isinstance(_format_, Unset):
@@ -99,6 +129,7 @@ class GenerateRequest:
             n=n,
             seed=seed,
             temperature=temperature,
+            source=source,
             format_=format_,
         )
 

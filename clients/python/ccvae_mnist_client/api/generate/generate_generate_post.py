@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.generate_generate_post_format import GenerateGeneratePostFormat
+from ...models.generate_generate_post_source_type_0 import GenerateGeneratePostSourceType0
 from ...models.generate_request import GenerateRequest
 from ...models.images import Images
 from ...types import UNSET, Response, Unset
@@ -19,6 +20,7 @@ def _get_kwargs(
     n: int | Unset = 1,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: GenerateGeneratePostSourceType0 | None | Unset = UNSET,
     format_: GenerateGeneratePostFormat | Unset = GenerateGeneratePostFormat.PNG,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -42,6 +44,15 @@ def _get_kwargs(
     params["seed"] = json_seed
 
     params["temperature"] = temperature
+
+    json_source: None | str | Unset
+    if isinstance(source, Unset):
+        json_source = UNSET
+    elif isinstance(source, GenerateGeneratePostSourceType0):
+        json_source = source.value
+    else:
+        json_source = source
+    params["source"] = json_source
 
     json_format_: str | Unset = UNSET
     if not isinstance(format_, Unset):
@@ -117,17 +128,24 @@ def sync_detailed(
     n: int | Unset = 1,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: GenerateGeneratePostSourceType0 | None | Unset = UNSET,
     format_: GenerateGeneratePostFormat | Unset = GenerateGeneratePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Generate
 
-     Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps.
+     Sample n images of a label: z = loc + T·scale_tril·eps from the density fitted to the
+    training digits' codes when the model ships one (`/model` lists its files), else (or with
+    `source=prior`) z_c = loc + T·scale·eps from p(z_c|y) and z_s = T·eps.
 
     Args:
         label (None | str | Unset): Class name from the manifest (or its index).
         n (int | Unset): Number of samples. Default: 1.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (GenerateGeneratePostSourceType0 | None | Unset): Where z comes from: 'density',
+            the Gaussian per label fitted to the training digits' codes (the default when the model
+            ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's generation;
+            the default otherwise).
         format_ (GenerateGeneratePostFormat | Unset): png: one image (grid or strip); json: base64
             PNGs and z. Default: GenerateGeneratePostFormat.PNG.
         body (GenerateRequest | None | Unset): The same parameters as JSON, instead of the query
@@ -147,6 +165,7 @@ def sync_detailed(
         n=n,
         seed=seed,
         temperature=temperature,
+        source=source,
         format_=format_,
     )
 
@@ -165,17 +184,24 @@ def sync(
     n: int | Unset = 1,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: GenerateGeneratePostSourceType0 | None | Unset = UNSET,
     format_: GenerateGeneratePostFormat | Unset = GenerateGeneratePostFormat.PNG,
 ) -> Error | Images | None:
     """Generate
 
-     Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps.
+     Sample n images of a label: z = loc + T·scale_tril·eps from the density fitted to the
+    training digits' codes when the model ships one (`/model` lists its files), else (or with
+    `source=prior`) z_c = loc + T·scale·eps from p(z_c|y) and z_s = T·eps.
 
     Args:
         label (None | str | Unset): Class name from the manifest (or its index).
         n (int | Unset): Number of samples. Default: 1.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (GenerateGeneratePostSourceType0 | None | Unset): Where z comes from: 'density',
+            the Gaussian per label fitted to the training digits' codes (the default when the model
+            ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's generation;
+            the default otherwise).
         format_ (GenerateGeneratePostFormat | Unset): png: one image (grid or strip); json: base64
             PNGs and z. Default: GenerateGeneratePostFormat.PNG.
         body (GenerateRequest | None | Unset): The same parameters as JSON, instead of the query
@@ -196,6 +222,7 @@ def sync(
         n=n,
         seed=seed,
         temperature=temperature,
+        source=source,
         format_=format_,
     ).parsed
 
@@ -208,17 +235,24 @@ async def asyncio_detailed(
     n: int | Unset = 1,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: GenerateGeneratePostSourceType0 | None | Unset = UNSET,
     format_: GenerateGeneratePostFormat | Unset = GenerateGeneratePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Generate
 
-     Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps.
+     Sample n images of a label: z = loc + T·scale_tril·eps from the density fitted to the
+    training digits' codes when the model ships one (`/model` lists its files), else (or with
+    `source=prior`) z_c = loc + T·scale·eps from p(z_c|y) and z_s = T·eps.
 
     Args:
         label (None | str | Unset): Class name from the manifest (or its index).
         n (int | Unset): Number of samples. Default: 1.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (GenerateGeneratePostSourceType0 | None | Unset): Where z comes from: 'density',
+            the Gaussian per label fitted to the training digits' codes (the default when the model
+            ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's generation;
+            the default otherwise).
         format_ (GenerateGeneratePostFormat | Unset): png: one image (grid or strip); json: base64
             PNGs and z. Default: GenerateGeneratePostFormat.PNG.
         body (GenerateRequest | None | Unset): The same parameters as JSON, instead of the query
@@ -238,6 +272,7 @@ async def asyncio_detailed(
         n=n,
         seed=seed,
         temperature=temperature,
+        source=source,
         format_=format_,
     )
 
@@ -254,17 +289,24 @@ async def asyncio(
     n: int | Unset = 1,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: GenerateGeneratePostSourceType0 | None | Unset = UNSET,
     format_: GenerateGeneratePostFormat | Unset = GenerateGeneratePostFormat.PNG,
 ) -> Error | Images | None:
     """Generate
 
-     Sample n images of a label: z_c = loc + T·scale·eps from p(z_c|y), z_s = T·eps.
+     Sample n images of a label: z = loc + T·scale_tril·eps from the density fitted to the
+    training digits' codes when the model ships one (`/model` lists its files), else (or with
+    `source=prior`) z_c = loc + T·scale·eps from p(z_c|y) and z_s = T·eps.
 
     Args:
         label (None | str | Unset): Class name from the manifest (or its index).
         n (int | Unset): Number of samples. Default: 1.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (GenerateGeneratePostSourceType0 | None | Unset): Where z comes from: 'density',
+            the Gaussian per label fitted to the training digits' codes (the default when the model
+            ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's generation;
+            the default otherwise).
         format_ (GenerateGeneratePostFormat | Unset): png: one image (grid or strip); json: base64
             PNGs and z. Default: GenerateGeneratePostFormat.PNG.
         body (GenerateRequest | None | Unset): The same parameters as JSON, instead of the query
@@ -286,6 +328,7 @@ async def asyncio(
             n=n,
             seed=seed,
             temperature=temperature,
+            source=source,
             format_=format_,
         )
     ).parsed
