@@ -117,6 +117,24 @@ def split_indices(
     return Split(labelled.sort().values, unlabelled, validation.sort().values)
 
 
+def load_training_split(
+    data_dir: str | os.PathLike[str] | None,
+    limit: int | None,
+    num_labelled: int | None,
+    num_validation: int,
+    seed: int,
+) -> tuple[torch.Tensor, torch.Tensor, Split]:
+    """The training images and labels a run uses (the first `limit`, if given) and their split.
+
+    Validation takes at most a sixth of the images, so small smoke runs still train on most.
+    """
+    images, labels = load_mnist("train", data_dir)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    validation = min(num_validation, len(images) // 6)
+    return images, labels, split_indices(labels, num_labelled, validation, seed=seed)
+
+
 def to_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 [0, 255] → float32 [0, 1], the model's (and the ONNX contract's) input range."""
     return images.float().div_(255.0)

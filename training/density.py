@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from training.data import load_mnist, split_indices, to_float
+from training.data import load_training_split, to_float
 
 
 class LatentDensity(nn.Module):
@@ -86,10 +86,11 @@ def fit_training_density(
     model: nn.Module, train_config: dict[str, Any], data_dir: str | None
 ) -> LatentDensity:
     """The latent density of the training digits the model trained on (validation left out)."""
-    images, labels = load_mnist("train", data_dir)
-    if train_config.get("limit"):
-        images, labels = images[: train_config["limit"]], labels[: train_config["limit"]]
-    split = split_indices(
-        labels, train_config["labels"], train_config["validation"], train_config["seed"]
+    images, _, split = load_training_split(
+        data_dir,
+        train_config.get("limit"),
+        train_config["labels"],
+        train_config["validation"],
+        train_config["seed"],
     )
     return fit_density(model, images[torch.cat([split.labelled, split.unlabelled])])

@@ -30,6 +30,7 @@ from training.baselines import MODELS
 from training.checkpoint import load_model
 from training.config import ModelConfig
 from training.data import load_mnist
+from training.density import fit_training_density
 from training.evaluate import evaluate, generation_quality
 from training.figures import Curve, comparison, intervention_tradeoff, make_figures
 from training.intervention import intervention_quality, keep_curve
@@ -85,21 +86,25 @@ def run_key(cfg: TrainConfig) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-# Measures that came after the first intervention ones; a result without them gets them alone.
-INTERVENTION_KEYS = {
-    "ccvae": {"intervention_style_ratio_changed", "intervention_curve"},
+# Measures added after the first results; a finished run that lacks them gets them alone.
+LATER_KEYS = {
+    "ccvae": {"intervention_style_ratio_changed", "intervention_curve", "density_generation_fid"},
     "cvae": {"intervention_style_ratio_changed"},
     "m2": {"intervention_style_ratio_changed"},
 }
 
 
-def intervention_measures(
-    model: Any, judge: Judge, images: torch.Tensor, labels: torch.Tensor
+def later_measures(
+    cfg: TrainConfig, model: Any, judge: Judge, images: torch.Tensor, labels: torch.Tensor
 ) -> dict[str, Any]:
-    """The intervention as the table reads it; for the CCVAE also its curve over `keep`."""
+    """The intervention as the table reads it; for the CCVAE also its curve over `keep`, and
+    generation from the latent density fitted to its training digits (`density_` keys)."""
     result = intervention_quality(model, judge, images, labels)
     if isinstance(model, CCVAE):
         result["intervention_curve"] = keep_curve(model, judge, images, labels)
+        density = fit_training_density(model, asdict(cfg), cfg.data_dir)
+        fitted = generation_quality(model, judge, images, density=density)
+        result.update({f"density_{k}": v for k, v in fitted.items()})
     return result
 
 
@@ -122,8 +127,8 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
 
     A finished run's measurements are reused too, unless `remeasure` asks to take them again
     with the current evaluation code (training is never repeated), or the judge's measures
-    lack the intervention ones, which came later (when only the changed-only style measures are
-    missing, just the intervention is measured again). With `train_missing` False an unfinished run
+    lack the intervention ones, which came later (when only `LATER_KEYS` are missing, just
+    those are measured). With `train_missing` False an unfinished run
     is left alone and None returned, so a table can be written while other processes train.
     """
     result_path = out / "result.json"
@@ -132,12 +137,12 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
         if "seconds_per_epoch_min" not in result:  # added later; the log has it
             result.update(epoch_seconds(out / "metrics.jsonl"))
             result_path.write_text(json.dumps(result, indent=2) + "\n")
-        if not judge_dir or INTERVENTION_KEYS[cfg.model_kind] <= result.keys():
+        if not judge_dir or LATER_KEYS[cfg.model_kind] <= result.keys():
             return result
-        if "intervention_fidelity" in result:  # only intervention measures added later lack
+        if "intervention_fidelity" in result:  # only measures added later are missing
             model, _ = load_model(out / "best.pt")
             images, labels = load_mnist("test", cfg.data_dir)
-            result.update(intervention_measures(model, load_judge(judge_dir), images, labels))
+            result.update(later_measures(cfg, model, load_judge(judge_dir), images, labels))
             result_path.write_text(json.dumps(result, indent=2) + "\n")
             return result
     if not train_missing and not finished(cfg, out):
@@ -158,7 +163,7 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     if judge_dir:
         judge = load_judge(judge_dir)
         result.update(generation_quality(model, judge, images))
-        result.update(intervention_measures(model, judge, images, labels))
+        result.update(later_measures(cfg, model, judge, images, labels))
     make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / "metrics.jsonl")
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -183,7 +188,8 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     head = ["run", "seeds", "val acc %", "test acc %", "test error %"]
     if sweep == "labels":
         head.append("M2 error % (published)")
-    head += ["judge reads label %", "worst label %", "FID (floor)", "diversity", "s/epoch"]
+    head += ["judge reads label %", "worst label %", "FID (floor)", "diversity",
+             "fitted density: judge reads label %", "fitted density: FID", "s/epoch"]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for tag, cfg, results in rows:
 
@@ -202,6 +208,8 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
             col("generation_fidelity_min", 100, 1),
             fid,
             col("generation_diversity", digits=2),
+            col("density_generation_fidelity", 100, 1),
+            col("density_generation_fid", digits=1),
             col("seconds_per_epoch", digits=0),
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -357,7 +365,9 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
             "Generation: 100 samples per label, z_c ~ p(z_c|y), z_s ~ N(0, I), read by the "
             "judge CNN (models/judge-mnist); FID on its features against as many test digits, "
             "with the real-vs-real floor in brackets; diversity is the mean pairwise pixel "
-            "distance within a label.\n\n" + table(sweep, rows)
+            "distance within a label. The fitted-density columns draw z instead from a Gaussian "
+            "per label fitted to the codes of the run's own training digits (training/density.py), "
+            "as the service does.\n\n" + table(sweep, rows)
         )
     (out / sweep / "results.md").write_text(text)
     (out / sweep / "results.json").write_text(json.dumps(

@@ -28,7 +28,7 @@ from training.augment import random_affine
 from training.baselines import MODELS, build_model
 from training.checkpoint import save_checkpoint
 from training.config import ModelConfig
-from training.data import Split, load_mnist, split_indices, to_float
+from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
 from training.evaluate import evaluate
 from training.objectives import OBJECTIVES, LossWeights, SemiSupervisedLoss
@@ -122,11 +122,9 @@ def train(
     is_main = rank == 0
     out.mkdir(parents=True, exist_ok=True)
 
-    images, labels = load_mnist("train", cfg.data_dir)
-    if cfg.limit:
-        images, labels = images[: cfg.limit], labels[: cfg.limit]
-    validation = min(cfg.validation, len(images) // 6)
-    split: Split = split_indices(labels, cfg.labels, validation, seed=cfg.seed)
+    images, labels, split = load_training_split(
+        cfg.data_dir, cfg.limit, cfg.labels, cfg.validation, cfg.seed
+    )
 
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model_kind, ModelConfig.from_dict(cfg.model)).to(device)

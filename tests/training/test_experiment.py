@@ -38,6 +38,7 @@ def test_experiment_cli_writes_a_results_table_and_reuses_finished_runs(tmp_path
     results = json.loads((tmp_path / "objective" / "results.json").read_text())
     run = results["objective=ccvae"][0]
     assert 0.1 < run["test_accuracy"] <= 1 and "generation_fidelity" in run
+    assert run["density_generation_fid"] > 0 and 0 <= run["density_generation_fidelity"] <= 1
     (run_dir,) = [p.parent for p in (tmp_path / "runs").glob("*/config.json")
                   if '"objective": "ccvae"' in p.read_text()]  # fmt: skip
     assert (run_dir / "figures" / "generation.png").exists()
