@@ -175,9 +175,19 @@ class DataPlane:
         return await self.decode(z)
 
     async def interpolate_labels(
-        self, start: int, end: int, steps: int, temperature: float, seed: int
+        self, start: int, end: int, steps: int, temperature: float, seed: int, source: Source
     ) -> Decoded:
-        """z_c along the line between two labels' prior means, one seeded style z_s held fixed."""
+        """From the fitted density: z along the line between one seeded draw (the same eps)
+        under each label. From the priors: z_c along the line between the two labels' prior
+        means, one seeded style z_s held fixed."""
+        if source == "density":
+            ends = [
+                sample_density(
+                    self.density_loc[label], self.density_tril[label], 1, temperature, seed
+                )
+                for label in (start, end)
+            ]
+            return await self.decode(lerp(ends[0][0], ends[1][0], steps))
         style = sample_latents(
             self.prior_loc[start],
             self.prior_scale[start],

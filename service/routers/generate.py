@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from starlette.responses import Response
 
 from service import imaging, schemas
-from service.dataplane import Source
+from service.dataplane import DataPlane, Source
 from service.errors import InvalidParameter
 from service.routers.params import (
     IMAGE_RESPONSES,
@@ -41,6 +41,18 @@ SourceQuery = Annotated[
 LabelQuery = Annotated[
     str | None, Query(description="Class name from the manifest (or its index).", examples=["7"])
 ]
+
+
+def resolve_source(plane: DataPlane, source: Source | None) -> Source:
+    """The source asked for, or the model's best one (the fitted density when it ships one)."""
+    if source is None:
+        return plane.sources[0]
+    if source not in plane.sources:
+        raise InvalidParameter(
+            f"source {source!r}: this model has no fitted density (density.onnx); use "
+            f"{' or '.join(plane.sources)}"
+        )
+    return source
 
 
 @router.post(
@@ -80,14 +92,7 @@ async def generate(
     index = resolve_label("label", label, plane.manifest.classes)
     check_range("n", n, 1, settings.max_samples, "MAX_SAMPLES")
     seed = secrets.randbits(63) if seed is None else seed
-    if source is None:
-        source = plane.sources[0]
-    elif source not in plane.sources:
-        raise InvalidParameter(
-            f"source {source!r}: this model has no fitted density (density.onnx); use "
-            f"{' or '.join(plane.sources)}"
-        )
-    decoded = await plane.generate(index, n, temperature, seed, source)
+    decoded = await plane.generate(index, n, temperature, seed, resolve_source(plane, source))
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c, seed)
 
 
@@ -102,12 +107,15 @@ async def interpolate(
     steps: Annotated[int, Query(ge=2, description="Frames, both ends included.")] = 8,
     seed: SeedQuery = None,
     temperature: TemperatureQuery = 1.0,
+    source: SourceQuery = None,
     invert: InvertQuery = "auto",
     fit: FitQuery = True,
     fmt: FormatQuery = "png",
 ) -> Response:
-    """Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
-    or between two uploaded images (posterior mean to posterior mean)."""
+    """Walk z between two labels or between two uploaded images (posterior mean to posterior
+    mean). Between labels, from the fitted density: z from one seeded draw under the first
+    label to the same draw under the second; from the priors: z_c from prior mean to prior
+    mean with one seeded z_s held fixed."""
     check_range("steps", steps, 2, settings.max_steps, "MAX_STEPS")
     labels, uploads = (start_label, end_label), (start_image, end_image)
     dc = plane.manifest.latent.c
@@ -130,5 +138,7 @@ async def interpolate(
     start = resolve_label("start_label", start_label, classes)
     end = resolve_label("end_label", end_label, classes)
     seed = secrets.randbits(63) if seed is None else seed
-    decoded = await plane.interpolate_labels(start, end, steps, temperature, seed)
+    decoded = await plane.interpolate_labels(
+        start, end, steps, temperature, seed, resolve_source(plane, source)
+    )
     return image_response(decoded, fmt, imaging.strip, dc, seed)

@@ -118,8 +118,9 @@ def test_interpolate_labels_starts_and_ends_at_the_two_labels(
     steps = 7
     body = client.post(
         "/interpolate",
-        params={"start_label": "1", "end_label": "7", "steps": steps, "seed": 3, "format": "json"},
-    ).json()
+        params={"start_label": "1", "end_label": "7", "steps": steps, "seed": 3, "format": "json",
+                "source": "prior"},
+    ).json()  # fmt: skip
     images = body["images"]
     assert len(images) == steps and body["seed"] == 3
     assert all(image["z_s"] == images[0]["z_s"] for image in images)  # style held fixed
@@ -134,6 +135,24 @@ def test_interpolate_labels_starts_and_ends_at_the_two_labels(
     np.testing.assert_allclose(images[-1]["z_c"], end, atol=1e-6)
     read = classify_pngs(client, json_pngs(body))
     assert (read[0], read[-1]) == (1, 7)
+
+
+def test_interpolate_labels_from_the_density_joins_the_two_labels_samples_of_one_seed(
+    client: Client,
+) -> None:
+    params = {"start_label": "2", "end_label": "5", "steps": 6, "seed": 11, "format": "json"}
+    frames_ = client.post("/interpolate", params=params).json()["images"]
+    ends = [
+        client.post("/generate", params={"label": label, "seed": 11, "format": "json"}).json()[
+            "images"
+        ][0]
+        for label in ("2", "5")
+    ]
+    for frame, end in ((frames_[0], ends[0]), (frames_[-1], ends[1])):
+        np.testing.assert_allclose(frame["z_c"] + frame["z_s"], end["z_c"] + end["z_s"], atol=1e-5)
+        assert frame["png"] == end["png"]
+    read = classify_pngs(client, json_pngs({"images": frames_}))
+    assert (read[0], read[-1]) == (2, 5)
 
 
 def test_interpolate_labels_returns_a_strip_of_steps_frames(client: Client) -> None:

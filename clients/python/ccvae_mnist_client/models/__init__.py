@@ -54,6 +54,7 @@ from .infer_version_v2_models_name_versions_version_infer_post_inference_request
 from .inference_response import InferenceResponse
 from .interpolate_interpolate_post_format import InterpolateInterpolatePostFormat
 from .interpolate_interpolate_post_invert import InterpolateInterpolatePostInvert
+from .interpolate_interpolate_post_source_type_0 import InterpolateInterpolatePostSourceType0
 from .intervene_intervene_post_files_body import InterveneIntervenePostFilesBody
 from .intervene_intervene_post_format import InterveneIntervenePostFormat
 from .intervene_intervene_post_invert import InterveneIntervenePostInvert
@@ -110,6 +111,7 @@ __all__ = (
     "InferVersionV2ModelsNameVersionsVersionInferPostInferenceRequestRequestOutputParameters",
     "InterpolateInterpolatePostFormat",
     "InterpolateInterpolatePostInvert",
+    "InterpolateInterpolatePostSourceType0",
     "InterveneIntervenePostFilesBody",
     "InterveneIntervenePostFormat",
     "InterveneIntervenePostInvert",

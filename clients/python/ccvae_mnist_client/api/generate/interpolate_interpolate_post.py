@@ -10,6 +10,7 @@ from ...models.error import Error
 from ...models.images import Images
 from ...models.interpolate_interpolate_post_format import InterpolateInterpolatePostFormat
 from ...models.interpolate_interpolate_post_invert import InterpolateInterpolatePostInvert
+from ...models.interpolate_interpolate_post_source_type_0 import InterpolateInterpolatePostSourceType0
 from ...types import UNSET, Response, Unset
 
 
@@ -21,6 +22,7 @@ def _get_kwargs(
     steps: int | Unset = 8,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: InterpolateInterpolatePostSourceType0 | None | Unset = UNSET,
     invert: InterpolateInterpolatePostInvert | Unset = InterpolateInterpolatePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterpolateInterpolatePostFormat | Unset = InterpolateInterpolatePostFormat.PNG,
@@ -53,6 +55,15 @@ def _get_kwargs(
     params["seed"] = json_seed
 
     params["temperature"] = temperature
+
+    json_source: None | str | Unset
+    if isinstance(source, Unset):
+        json_source = UNSET
+    elif isinstance(source, InterpolateInterpolatePostSourceType0):
+        json_source = source.value
+    else:
+        json_source = source
+    params["source"] = json_source
 
     json_invert: str | Unset = UNSET
     if not isinstance(invert, Unset):
@@ -135,14 +146,17 @@ def sync_detailed(
     steps: int | Unset = 8,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: InterpolateInterpolatePostSourceType0 | None | Unset = UNSET,
     invert: InterpolateInterpolatePostInvert | Unset = InterpolateInterpolatePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterpolateInterpolatePostFormat | Unset = InterpolateInterpolatePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Interpolate
 
-     Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
-    or between two uploaded images (posterior mean to posterior mean).
+     Walk z between two labels or between two uploaded images (posterior mean to posterior
+    mean). Between labels, from the fitted density: z from one seeded draw under the first
+    label to the same draw under the second; from the priors: z_c from prior mean to prior
+    mean with one seeded z_s held fixed.
 
     Args:
         start_label (None | str | Unset): Class name from the manifest (or its index).
@@ -150,6 +164,10 @@ def sync_detailed(
         steps (int | Unset): Frames, both ends included. Default: 8.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (InterpolateInterpolatePostSourceType0 | None | Unset): Where z comes from:
+            'density', the Gaussian per label fitted to the training digits' codes (the default when
+            the model ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's
+            generation; the default otherwise).
         invert (InterpolateInterpolatePostInvert | Unset): Invert dark-on-light drawings: auto
             reads the background off the border. Default: InterpolateInterpolatePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -173,6 +191,7 @@ def sync_detailed(
         steps=steps,
         seed=seed,
         temperature=temperature,
+        source=source,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -194,14 +213,17 @@ def sync(
     steps: int | Unset = 8,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: InterpolateInterpolatePostSourceType0 | None | Unset = UNSET,
     invert: InterpolateInterpolatePostInvert | Unset = InterpolateInterpolatePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterpolateInterpolatePostFormat | Unset = InterpolateInterpolatePostFormat.PNG,
 ) -> Error | Images | None:
     """Interpolate
 
-     Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
-    or between two uploaded images (posterior mean to posterior mean).
+     Walk z between two labels or between two uploaded images (posterior mean to posterior
+    mean). Between labels, from the fitted density: z from one seeded draw under the first
+    label to the same draw under the second; from the priors: z_c from prior mean to prior
+    mean with one seeded z_s held fixed.
 
     Args:
         start_label (None | str | Unset): Class name from the manifest (or its index).
@@ -209,6 +231,10 @@ def sync(
         steps (int | Unset): Frames, both ends included. Default: 8.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (InterpolateInterpolatePostSourceType0 | None | Unset): Where z comes from:
+            'density', the Gaussian per label fitted to the training digits' codes (the default when
+            the model ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's
+            generation; the default otherwise).
         invert (InterpolateInterpolatePostInvert | Unset): Invert dark-on-light drawings: auto
             reads the background off the border. Default: InterpolateInterpolatePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -233,6 +259,7 @@ def sync(
         steps=steps,
         seed=seed,
         temperature=temperature,
+        source=source,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -248,14 +275,17 @@ async def asyncio_detailed(
     steps: int | Unset = 8,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: InterpolateInterpolatePostSourceType0 | None | Unset = UNSET,
     invert: InterpolateInterpolatePostInvert | Unset = InterpolateInterpolatePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterpolateInterpolatePostFormat | Unset = InterpolateInterpolatePostFormat.PNG,
 ) -> Response[Error | Images]:
     """Interpolate
 
-     Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
-    or between two uploaded images (posterior mean to posterior mean).
+     Walk z between two labels or between two uploaded images (posterior mean to posterior
+    mean). Between labels, from the fitted density: z from one seeded draw under the first
+    label to the same draw under the second; from the priors: z_c from prior mean to prior
+    mean with one seeded z_s held fixed.
 
     Args:
         start_label (None | str | Unset): Class name from the manifest (or its index).
@@ -263,6 +293,10 @@ async def asyncio_detailed(
         steps (int | Unset): Frames, both ends included. Default: 8.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (InterpolateInterpolatePostSourceType0 | None | Unset): Where z comes from:
+            'density', the Gaussian per label fitted to the training digits' codes (the default when
+            the model ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's
+            generation; the default otherwise).
         invert (InterpolateInterpolatePostInvert | Unset): Invert dark-on-light drawings: auto
             reads the background off the border. Default: InterpolateInterpolatePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -286,6 +320,7 @@ async def asyncio_detailed(
         steps=steps,
         seed=seed,
         temperature=temperature,
+        source=source,
         invert=invert,
         fit=fit,
         format_=format_,
@@ -305,14 +340,17 @@ async def asyncio(
     steps: int | Unset = 8,
     seed: int | None | Unset = UNSET,
     temperature: float | Unset = 1.0,
+    source: InterpolateInterpolatePostSourceType0 | None | Unset = UNSET,
     invert: InterpolateInterpolatePostInvert | Unset = InterpolateInterpolatePostInvert.AUTO,
     fit: bool | Unset = True,
     format_: InterpolateInterpolatePostFormat | Unset = InterpolateInterpolatePostFormat.PNG,
 ) -> Error | Images | None:
     """Interpolate
 
-     Walk z between two labels (z_c from prior mean to prior mean, seeded z_s held fixed)
-    or between two uploaded images (posterior mean to posterior mean).
+     Walk z between two labels or between two uploaded images (posterior mean to posterior
+    mean). Between labels, from the fitted density: z from one seeded draw under the first
+    label to the same draw under the second; from the priors: z_c from prior mean to prior
+    mean with one seeded z_s held fixed.
 
     Args:
         start_label (None | str | Unset): Class name from the manifest (or its index).
@@ -320,6 +358,10 @@ async def asyncio(
         steps (int | Unset): Frames, both ends included. Default: 8.
         seed (int | None | Unset): Same seed, same bytes; drawn at random when absent.
         temperature (float | Unset): Scales the prior's spread (0: prior means). Default: 1.0.
+        source (InterpolateInterpolatePostSourceType0 | None | Unset): Where z comes from:
+            'density', the Gaussian per label fitted to the training digits' codes (the default when
+            the model ships density.onnx), or 'prior', p(z_c|y) and N(0, I) for z_s (the report's
+            generation; the default otherwise).
         invert (InterpolateInterpolatePostInvert | Unset): Invert dark-on-light drawings: auto
             reads the background off the border. Default: InterpolateInterpolatePostInvert.AUTO.
         fit (bool | Unset): Crop, scale and centre the digit the MNIST way; false: the image is
@@ -345,6 +387,7 @@ async def asyncio(
             steps=steps,
             seed=seed,
             temperature=temperature,
+            source=source,
             invert=invert,
             fit=fit,
             format_=format_,
