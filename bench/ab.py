@@ -33,7 +33,14 @@ class Result:
 
     @property
     def rps(self) -> float:
+        """Answers of any status per second."""
         return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def ok_rps(self) -> float:
+        """2xx answers per second: what the targets count."""
+        ok = max(0, self.requests - self.non_2xx)
+        return ok / self.seconds if self.seconds > 0 else 0.0
 
 
 def require() -> str:

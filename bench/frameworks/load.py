@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import ab, wrk
@@ -19,29 +19,11 @@ TOOLS = ("ab", "wrk")
 
 
 @dataclass(frozen=True)
-class Point:
-    """Throughput and latency of one run, with non-2xx answers and failed requests apart."""
+class Point(ab.Result):
+    """One run's figures (ab's or wrk's, the same fields) with the tool and the client count."""
 
-    tool: str
-    clients: int
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
-    failed: int
-    aborted: str | None = None
-
-    @property
-    def rps(self) -> float:
-        """Answers of any status per second."""
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def ok_rps(self) -> float:
-        """2xx answers per second: what the targets count."""
-        ok = max(0, self.requests - self.non_2xx)
-        return ok / self.seconds if self.seconds > 0 else 0.0
+    tool: str = field(kw_only=True)
+    clients: int = field(kw_only=True)
 
 
 def parse_wrk(stdout: str, clients: int) -> Point:
@@ -74,11 +56,11 @@ def run_wrk(url: str, request_set: Path, clients: int, seconds: float) -> Point:
         return parse_wrk(done.stdout, clients)
     except ValueError:
         last = (done.stderr.strip() or f"exit status {done.returncode}").splitlines()[-1]
-        return Point("wrk", clients, 0, 0.0, float("nan"), float("nan"), 0, 0, aborted=last)
+        nothing = ab.Result(0, 0.0, float("nan"), float("nan"), 0, 0, aborted=last)
+        return Point(**asdict(nothing), tool="wrk", clients=clients)
 
 
 def run_ab(url: str, body: Path, content_type: str, clients: int, seconds: float) -> Point:
     """POST one body with `clients` concurrent clients, a new connection each, for `seconds`."""
-    r = ab.run(url, body, content_type, clients, seconds)
-    return Point("ab", clients, r.requests, r.seconds, r.p50_ms, r.p99_ms, r.non_2xx, r.failed,
-                 r.aborted)  # fmt: skip
+    return Point(**asdict(ab.run(url, body, content_type, clients, seconds)), tool="ab",
+                 clients=clients)  # fmt: skip

@@ -32,5 +32,5 @@ def test_parse_wrk_without_its_line_is_an_error() -> None:
 
 
 def test_a_point_that_ran_no_time_has_no_rate() -> None:
-    p = Point("ab", 8, 0, 0.0, float("nan"), float("nan"), 0, 0, aborted="refused")
+    p = Point(0, 0.0, float("nan"), float("nan"), 0, 0, aborted="refused", tool="ab", clients=8)
     assert p.rps == 0.0 and p.ok_rps == 0.0
