@@ -6,6 +6,8 @@
     objective  the report's `simple` objective against the paper's `ccvae` objective
     ablation what each departure from the report buys: the report's loss alone, then with
              augmentation and pseudo-labels, then with the generation term (the default)
+    baselines  the CCVAE beside the report's non-split CVAE and Kingma's M2 (results/baselines)
+    label_part  z_c of 16 or 64 dimensions (z_s 16): what the label part's size buys
 
 Every run trains with `ccvae-train`'s code, keeps the checkpoint with the best *validation*
 accuracy, and only then reads the test set: test accuracy, and generation quality as the
@@ -40,7 +42,7 @@ from training.train import TrainConfig, add_train_args, config_from_args, resolv
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
-SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines")
+SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part")
 BASELINE_BUDGETS: tuple[int | None, ...] = (100, 1000, None)
 
 
@@ -67,6 +69,9 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             ("+ augment, pseudo-labels", replace(base, generation=0.0)),
             ("+ generation term", base),
         ]
+    if name == "label_part":  # is the CCVAE's classification gap z_c's capacity?
+        return [(f"z_c={c}", replace(base, model=replace(model, latent_c=c).to_dict()))
+                for c in (16, 64)]  # fmt: skip
     if name == "baselines":  # the same data, batches and extra terms for every model
         return [(f"{kind}, labels={n or 'all'}", replace(base, model_kind=kind, labels=n))
                 for n in BASELINE_BUDGETS for kind in MODELS]  # fmt: skip

@@ -21,6 +21,10 @@ def test_sweeps_cover_the_reports_settings():
     assert latent == [(8, 8), (64, 64)]
     assert [c.labels for _, c in sweep_configs("labels", base)] == [100, 600, 1000, 3000, None]
     assert [c.objective for _, c in sweep_configs("objective", base)] == ["simple", "ccvae"]
+    label_part = [
+        (c.model["latent_c"], c.model["latent_s"]) for _, c in sweep_configs("label_part", base)
+    ]
+    assert label_part == [(16, 16), (64, 16)]
     ablation = sweep_configs("ablation", TrainConfig(augment=True, consistency=3.0, generation=5.0))
     assert [(c.augment, c.consistency, c.generation) for _, c in ablation] == [
         (False, 0.0, 0.0), (True, 3.0, 0.0), (True, 3.0, 5.0)
