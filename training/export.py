@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--skip-metrics",
         action="store_true",
-        help="do not evaluate on the test set (no data at hand)",
+        help="do not evaluate on the test set (with no data at hand, add --no-density: the "
+        "density is fitted on the training digits)",
     )
     p.add_argument(
         "--judge",
