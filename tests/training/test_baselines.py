@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
+from tests.training.tiny import TINY, bars, losses_over_steps
 from training.baselines import CVAE, M2, MODELS, build_model
-from training.config import ModelConfig
 from training.enumeration import EnumeratedLoss
 from training.model import CCVAE
 from training.objectives import (
@@ -18,16 +18,6 @@ from training.objectives import (
     standard_normal_kl,
 )
 from training.train import build_objective
-
-TINY = ModelConfig(latent_c=4, latent_s=3, channels=4, hidden=16)
-
-
-def _bars(n: int) -> torch.Tensor:
-    """Images with one bright row each: structure a model can learn in a few steps."""
-    x = torch.zeros(n, 1, 28, 28)
-    for i in range(n):
-        x[i, 0, 4 + 2 * (i % 10), 4:24] = 1.0
-    return x
 
 
 def test_build_model_makes_each_kind_and_rejects_others():
@@ -42,16 +32,8 @@ def test_each_models_loss_is_finite_and_decreases_on_a_fixed_batch(kind):
     model = build_model(kind, TINY)
     weights = LossWeights(beta=0.4, alpha=10.0, consistency=1.0, threshold=0.5, generation=1.0)
     loss_fn = build_objective(kind, model, "simple", weights)
-    x_l, y_l, x_u = _bars(8), torch.arange(8) % 10, _bars(16)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    history = []
-    for _ in range(30):
-        loss, terms = loss_fn(x_l, y_l, x_u, x_u)
-        assert torch.isfinite(loss) and all(torch.isfinite(v) for v in terms.values())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        history.append(loss.item())
+    x_l, y_l, x_u = bars(8), torch.arange(8) % 10, bars(16)
+    history = losses_over_steps(loss_fn, model, x_l, y_l, x_u, x_u)
     assert sum(history[-5:]) / 5 < 0.8 * sum(history[:5]) / 5
 
 
@@ -60,7 +42,7 @@ def test_unlabelled_loss_enumerates_every_label_weighted_by_q_y_given_x(kind):
     torch.manual_seed(0)
     model = build_model(kind, TINY)
     loss_fn = EnumeratedLoss(model, LossWeights(beta=0.5))  # type: ignore[arg-type]
-    x, b, k = _bars(4), 4, TINY.num_classes
+    x, b, k = bars(4), 4, TINY.num_classes
     torch.manual_seed(1)
     loss, _ = loss_fn.unlabelled(x)
     # By hand with the same noise: one z per (label, image), labels in order, summed over y.
@@ -82,7 +64,7 @@ def test_unlabelled_loss_enumerates_every_label_weighted_by_q_y_given_x(kind):
 
 def test_only_m2s_posterior_reads_the_label():
     torch.manual_seed(0)
-    x = _bars(3)
+    x = bars(3)
     for model, reads_label in ((build_model("cvae", TINY), False), (build_model("m2", TINY), True)):
         h = model.encoder.features(x)
         loc_0, _ = model.posterior(h, torch.zeros(3, dtype=torch.long))
@@ -94,7 +76,7 @@ def test_only_m2s_posterior_reads_the_label():
 def test_intervening_with_the_encoded_label_gives_the_reconstruction(kind):
     torch.manual_seed(0)
     model = build_model(kind, TINY).eval()
-    x = _bars(5)
+    x = bars(5)
     own = model.classify(x).argmax(-1)
     torch.testing.assert_close(model.intervene(x, own), torch.sigmoid(model.reconstruct(x)))
     other = (own + 1) % 10

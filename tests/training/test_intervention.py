@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tests.conftest import REPO
+from tests.training.tiny import TINY
 from training.data import load_mnist, to_float
 from training.intervention import (
     centred_correlation,
@@ -16,7 +17,7 @@ from training.intervention import (
     stroke_thickness,
 )
 from training.judge import load_judge
-from training.model import CCVAE, ModelConfig
+from training.model import CCVAE
 
 
 def _stroke(width: int, shear: float = 0.0) -> np.ndarray:
@@ -95,7 +96,7 @@ def test_style_is_scored_again_on_only_the_digits_whose_label_changed(mnist_dir)
 @torch.no_grad()
 def test_keep_carries_z_c_s_own_offset_into_the_new_label():
     torch.manual_seed(0)
-    model = CCVAE(ModelConfig(latent_c=4, latent_s=3, channels=4, hidden=16)).eval()
+    model = CCVAE(TINY).eval()
     x = torch.rand(6, 1, 28, 28)
     own = model.classify(x).argmax(-1)
     new = (own + 1) % 10

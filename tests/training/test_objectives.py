@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.distributions import Categorical, Normal, kl_divergence
 
-from training.config import ModelConfig
+from tests.training.tiny import TINY, bars, losses_over_steps
 from training.model import CCVAE
 from training.objectives import (
     LossWeights,
@@ -18,8 +18,6 @@ from training.objectives import (
     gaussian_kl,
     standard_normal_kl,
 )
-
-TINY = ModelConfig(latent_c=4, latent_s=3, channels=4, hidden=16)
 
 
 def test_gaussian_kl_matches_torch_distributions():
@@ -78,30 +76,14 @@ def test_unlabelled_kl_enumerates_every_label_weighted_by_the_classifier():
     torch.testing.assert_close(terms["kl_c_u"], by_hand.mean())
 
 
-def _bars(n: int) -> torch.Tensor:
-    """Images with one bright row each: structure a model can learn in a few steps."""
-    x = torch.zeros(n, 1, 28, 28)
-    for i in range(n):
-        x[i, 0, 4 + 2 * (i % 10), 4:24] = 1.0
-    return x
-
-
 @pytest.mark.parametrize("objective", ["simple", "ccvae"])
 def test_objective_is_finite_and_decreases_on_a_fixed_batch(objective):
     torch.manual_seed(0)
     model = CCVAE(TINY)
     loss_fn = SemiSupervisedLoss(model, objective, LossWeights(beta=0.4, alpha=10.0))
-    x_l, y_l = _bars(8), torch.arange(8) % 10
-    x_u = _bars(16)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    history = []
-    for _ in range(30):
-        loss, terms = loss_fn(x_l, y_l, x_u)
-        assert torch.isfinite(loss) and all(torch.isfinite(v) for v in terms.values())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        history.append(loss.item())
+    x_l, y_l = bars(8), torch.arange(8) % 10
+    x_u = bars(16)
+    history = losses_over_steps(loss_fn, model, x_l, y_l, x_u)
     assert sum(history[-5:]) / 5 < 0.8 * sum(history[:5]) / 5
 
 
@@ -126,7 +108,7 @@ def test_pseudo_labels_count_only_confident_digits():
     torch.manual_seed(0)
     model = CCVAE(TINY)
     loss_fn = SemiSupervisedLoss(model, "simple", LossWeights(consistency=1.0, threshold=0.99))
-    x = _bars(12)
+    x = bars(12)
     _, terms = loss_fn.unlabelled(x, x_clean=x)
     assert terms["pseudo_share"] == 0.0  # an untrained classifier is never 99 % sure
     lenient = SemiSupervisedLoss(model, "simple", LossWeights(consistency=1.0, threshold=0.0))
