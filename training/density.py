@@ -43,6 +43,17 @@ class LatentDensity(nn.Module):
         eps = torch.randn(loc.shape, generator=generator, device=loc.device)
         return loc + temperature * (tril @ eps.unsqueeze(-1)).squeeze(-1)
 
+    @torch.no_grad()
+    def generate(
+        self,
+        decoder: nn.Module,
+        y: torch.Tensor,
+        temperature: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Images (B, 1, 28, 28) in [0, 1] of labels y: `decoder`'s logits of z drawn here."""
+        return torch.sigmoid(decoder(self.sample(y, temperature, generator)))
+
 
 @torch.no_grad()
 def fit_density(

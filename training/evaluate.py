@@ -82,8 +82,7 @@ def generation_quality(
     if density is None:
         samples = model.generate(y, generator=g).numpy()
     else:
-        with torch.no_grad():
-            samples = torch.sigmoid(model.decoder(density.sample(y, generator=g))).numpy()
+        samples = density.generate(model.decoder, y, generator=g).numpy()
     fidelity, per_class = label_fidelity(judge, samples, y.numpy(), k)
     n = len(samples)
     # NOTE: its own generator, so every model is compared with the same real digits and the

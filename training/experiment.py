@@ -188,6 +188,14 @@ def _column(results: list[dict], key: str, scale: float = 1.0, digits: int = 2) 
     return _mean_std([r[key] for r in results if r.get(key) is not None], scale, digits)
 
 
+def _fid_cell(results: list[dict]) -> str:
+    """FID, with the real-vs-real floor in brackets where it was measured."""
+    fid = _column(results, "generation_fid", digits=1)
+    if results and "generation_fid_floor" in results[0]:
+        fid += f" ({_column(results, 'generation_fid_floor', digits=1)})"
+    return fid
+
+
 def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
     """A markdown table: one line per configuration, mean ± std over its seeds."""
     head = ["run", "seeds", "val acc %", "test acc %", "test error %"]
@@ -205,9 +213,7 @@ def table(sweep: str, rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
                  _mean_std([1 - r["test_accuracy"] for r in results], 100)]  # fmt: skip
         if sweep == "labels":
             cells.append(str(M2_PUBLISHED_ERROR.get(cfg.labels or 0, "–")))
-        fid = col("generation_fid", digits=1)
-        if results and "generation_fid_floor" in results[0]:
-            fid += f" ({col('generation_fid_floor', digits=1)})"
+        fid = _fid_cell(results)
         cells += [
             col("generation_fidelity", 100, 1),
             col("generation_fidelity_min", 100, 1),
@@ -246,9 +252,7 @@ def baselines_table(rows: list[tuple[str, TrainConfig, list[dict]]]) -> str:
         def col(key: str, scale: float = 1.0, digits: int = 2, results=results) -> str:
             return _column(results, key, scale, digits)
 
-        fid = col("generation_fid", digits=1)
-        if results and "generation_fid_floor" in results[0]:
-            fid += f" ({col('generation_fid_floor', digits=1)})"
+        fid = _fid_cell(results)
         budget = str(cfg.labels or "all")
         lines.append("| " + " | ".join([
             cfg.model_kind, budget, str(len(results)),

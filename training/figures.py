@@ -222,10 +222,9 @@ def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[
              else "generation by label: z ~ N(0, I) under y")  # fmt: skip
     save("generation.png", model.generate(y, generator=g), len(classes), title, classes)
     if density is not None:
-        with torch.no_grad():
-            # NOTE: its own generator, so the figures after it stay the same with or without it
-            own = torch.Generator().manual_seed(seed)
-            fitted = torch.sigmoid(model.decoder(density.sample(y, generator=own)))
+        # NOTE: its own generator, so the figures after it stay the same with or without it
+        own = torch.Generator().manual_seed(seed)
+        fitted = density.generate(model.decoder, y, generator=own)
         title = "generation by label: z from the density fitted to the training digits' codes"
         save("generation_density.png", fitted, len(classes), title, classes)
     for a, b in pairs if isinstance(model, CCVAE) else []:
