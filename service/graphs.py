@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped]
 
 from service.errors import ServiceError
-from service.manifest import Manifest, ModelError
+from service.manifest import SIGNATURES, Manifest, ModelError
 from service.oip_schemas import InferenceRequest
 from service.runtime import Runtime
 from service.tensors import DATATYPES, InvalidTensor, TensorSpec, binary_chunks, decode_input
@@ -131,12 +131,12 @@ class Graphs:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         manifest: Manifest = runtime.manifest
-        # NOTE: the prior and the density gather a row per label; out of range, onnxruntime
-        # would fail the run.
+        # NOTE: the graphs that take a label (prior, density) gather a row per label; out of
+        # range, onnxruntime would fail the run.
         limits = {
-            role: {manifest.files[role].inputs[0]: len(manifest.classes)}
-            for role in ("prior", "density")
-            if role in manifest.files
+            role: {"label": len(manifest.classes)}
+            for role in manifest.roles
+            if SIGNATURES[role][0] == ("label",)
         }
         self.graphs = {
             name: load_graph(name, manifest.version, runtime.sessions[name], limits.get(name, {}))

@@ -125,8 +125,7 @@ class Metrics:
         with self._lock:
             for labels, value in snapshot["requests"]:
                 self.requests.values[tuple(tuple(p) for p in labels)] += value
-            for histogram in (self.latency, self.batches):
-                name = "latency" if histogram is self.latency else "batches"
+            for name, histogram in (("latency", self.latency), ("batches", self.batches)):
                 for labels, series in snapshot[name]:
                     key = tuple(tuple(p) for p in labels)
                     mine = histogram.series.setdefault(key, [0.0] * len(series))
