@@ -40,7 +40,7 @@ def shipped_stack(factory: str, port: int) -> list[str]:
     """The command serving `module:create_app` on the server and process layout that
     ccvae-serve uses by default, so a no-op app there is the floor under the shipped service."""
 
-    settings = process_layout(Settings(), len(os.sched_getaffinity(0)))
+    settings = process_layout(Settings())
     if settings.server == "uvicorn":
         return uvicorn_factory(factory, port, settings.workers)
     return [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", HOST,

@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ValidationError, ModelError) as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    settings = process_layout(settings, len(os.sched_getaffinity(0)))
+    settings = process_layout(settings)
     on_uvicorn = {
         "host": args.host,
         "port": args.port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -62,13 +63,17 @@ class Settings(BaseSettings):
     """Longest a batch waits for more requests, in ms; 0: it takes those that queued meanwhile."""
 
 
-def process_layout(settings: Settings, cores: int) -> Settings:
+def process_layout(settings: Settings, cores: int | None = None) -> Settings:
     """Resolve `workers=0` to one process per core, and `threads=0` to that process's share.
+
+    `cores` defaults to the cores this process may run on.
 
     The service's cost per request is mostly Python (HTTP, multipart, image preparation), which
     one process runs on one core at a time; onnxruntime's threads would only compete with the
     other processes for the same cores.
     """
+    if cores is None:
+        cores = len(os.sched_getaffinity(0))
     workers = settings.workers or max(1, cores)
     threads = settings.threads or (0 if workers == 1 else max(1, cores // workers))
     return settings.model_copy(update={"workers": workers, "threads": threads})

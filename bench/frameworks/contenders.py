@@ -145,7 +145,7 @@ def _triton(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
 
 def shipped_workers() -> int:
     """The processes ccvae-serve starts by default on this machine (one per core)."""
-    return process_layout(Settings(), len(os.sched_getaffinity(0))).workers
+    return process_layout(Settings()).workers
 
 
 CONTENDERS = (

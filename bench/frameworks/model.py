@@ -33,7 +33,7 @@ def workers() -> int:
 def layout() -> Settings:
     """The CCVAE_* settings with workers and threads resolved as ccvae-serve resolves them."""
     settings = Settings(workers=workers())
-    return process_layout(settings, len(os.sched_getaffinity(0)))
+    return process_layout(settings)
 
 
 @dataclass
