@@ -15,7 +15,7 @@ import numpy as np
 
 from service import imaging
 from service.batching import MicroBatcher, run_model
-from service.errors import ServiceError
+from service.errors import PayloadTooLarge, ServiceError
 from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
@@ -124,11 +124,14 @@ class DataPlane:
         self, uploads: Sequence[tuple[str, bytes]], invert: imaging.Invert, fit: bool = True
     ) -> np.ndarray:
         """(name, bytes) uploads -> (N, 1, H, W) model inputs; large pictures off the event loop."""
-        shape, limit = self.manifest.image.shape, self.settings.max_image_pixels
+        shape, settings = self.manifest.image.shape, self.settings
 
         def prepare(name: str, data: bytes) -> np.ndarray:
             try:
-                return imaging.prepare(data, shape, invert, limit, fit)
+                return imaging.prepare(
+                    data, shape, invert, settings.max_image_pixels, fit,
+                    max_side=settings.max_image_side,
+                )  # fmt: skip
             except ServiceError as e:
                 e.message = f"{name!r}: {e.message}" if len(uploads) > 1 else e.message
                 raise
@@ -139,7 +142,13 @@ class DataPlane:
         # NOTE: a thread hop costs about as much as preparing a small digit (~0.1 ms), and with the
         # GIL held throughout, a thread would not run it in parallel anyway; only large pictures,
         # whose decoding would stall every other request, are worth moving off the loop.
-        if sum(imaging.pixels(data) for _, data in uploads) <= INLINE_PIXELS:
+        declared = sum(imaging.pixels(data) for _, data in uploads)
+        if len(uploads) > 1 and declared > settings.max_request_pixels:
+            raise PayloadTooLarge(
+                f"the {len(uploads)} images of this request declare {declared} pixels in all; "
+                f"the limit is {settings.max_request_pixels} (CCVAE_MAX_REQUEST_PIXELS)"
+            )
+        if declared <= INLINE_PIXELS:
             return prepare_all()
         return await asyncio.to_thread(prepare_all)
 

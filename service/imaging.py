@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from service.errors import InvalidImage, PayloadTooLarge
+from service.errors import InvalidImage, PayloadTooLarge, ServiceError
 
 Invert = Literal["auto", "true", "false"]
 FORMATS = ("PNG", "JPEG")
@@ -29,11 +29,20 @@ JPEG_FLOOR = 0.1
 """Ink below this is taken for JPEG ringing, not strokes (PNG is lossless: any ink counts)."""
 EXTENT = 0.05
 """Ink this faint stays in the image but does not widen the digit's box (decoders' halos)."""
+WORK_SIDE = 512
+"""Decoded pictures are averaged down to at most this many pixels a side before any float work:
+the digit ends up 20 pixels tall, and the float work costs ~0.15 us a pixel."""
+JPEG_REDUCTION = 8
+"""The largest scale-down a JPEG decoder offers (1/8 a side), which `draft` asks for."""
 
 
 def configure_pillow(max_pixels: int) -> None:
-    """Make Pillow refuse images over `max_pixels`, its bomb warning included."""
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    """Make Pillow refuse, at `Image.open`, what no reduced JPEG decoding could bring in limits.
+
+    `decode` checks the real limits itself, on the size that will be decoded; Pillow's own
+    decompression-bomb check stays as the outer guard, its warning included.
+    """
+    Image.MAX_IMAGE_PIXELS = max_pixels * JPEG_REDUCTION**2
     # NOTE: Pillow only warns between 1x and 2x the limit; a warning must refuse the image too.
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
@@ -41,42 +50,91 @@ def configure_pillow(max_pixels: int) -> None:
 def pixels(data: bytes) -> int:
     """Width x height that a PNG/JPEG header declares, or 0 when the header is unreadable.
 
-    Cheap (no pixel is decoded): it lets the caller choose where to decode; `decode` is what
-    refuses bad or oversized images.
+    Cheap (no pixel is decoded): it lets the caller budget a request's pixels and choose where to
+    decode; `decode` is what refuses bad or oversized images.
     """
     if data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR" and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         return int(width * height)
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            width, height = image.size
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):  # fmt: skip
-        return 0  # `decode` refuses these from the header alone, as cheaply
+            width, height = _draft(image)
+    except Exception:  # `decode` refuses these from the header alone, as cheaply
+        return 0
     return int(width * height)
 
 
-def decode(data: bytes, max_pixels: int) -> np.ndarray:
-    """PNG/JPEG bytes -> grey float image (H, W) in [0, 1], transparency flattened."""
+def _draft(image: Image.Image) -> tuple[int, int]:
+    """Ask a JPEG decoder for the smallest scale (1/2, 1/4, 1/8) still WORK_SIDE a side."""
+    if image.format == "JPEG":
+        image.draft(image.mode, (WORK_SIDE, WORK_SIDE))
+    width, height = image.size
+    return int(width), int(height)
+
+
+def check_size(width: int, height: int, max_pixels: int, max_side: int | None) -> None:
+    """Refuse, from the header alone, a size over the pixel or side limit."""
+    if width * height > max_pixels:
+        raise PayloadTooLarge(
+            f"image of {width}x{height} = {width * height} pixels exceeds the limit of "
+            f"{max_pixels} pixels; refused from its header, as a decompression bomb would be"
+        )
+    if max_side is not None and max(width, height) > max_side:
+        raise PayloadTooLarge(
+            f"image of {width}x{height} has a side over the limit of {max_side} pixels; refused "
+            "from its header, as a decompression bomb would be"
+        )
+
+
+def decode(data: bytes, max_pixels: int, max_side: int | None = None) -> np.ndarray:
+    """PNG/JPEG bytes -> grey float image (H, W) in [0, 1], transparency flattened.
+
+    Cost model: the size is checked from the header before any pixel is decoded (a JPEG is
+    decoded at the smallest of 1, 1/2, 1/4, 1/8 scale that keeps WORK_SIDE pixels a side, and
+    checked at that size); the decoded picture is then shrunk by whole-pixel averaging until its
+    longer side is at most WORK_SIDE, so everything after decoding costs at most WORK_SIDE^2
+    pixels. Any failure of Pillow's (decoders, chunk readers, EXIF parsing) is an invalid image.
+    """
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise PayloadTooLarge(
-                    f"image of {width}x{height} = {width * height} pixels exceeds the limit "
-                    f"of {max_pixels} pixels"
-                )
+            check_size(*_draft(image), max_pixels, max_side)
             image.load()
-            grey, alpha = _grey_and_alpha(ImageOps.exif_transpose(image))
+            grey, alpha = _grey_and_alpha(_shrink(ImageOps.exif_transpose(image)))
+    except ServiceError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise PayloadTooLarge(f"image refused as a decompression bomb: {e}") from e
     except UnidentifiedImageError as e:
         raise InvalidImage(
             f"not a PNG or JPEG image ({len(data)} bytes starting {data[:8]!r})"
         ) from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InvalidImage(f"image cannot be decoded (truncated or corrupt): {e}") from e
+    except MemoryError:
+        raise
+    except Exception as e:  # the decoder boundary: whatever Pillow raises is a bad image
+        raise InvalidImage(
+            f"image cannot be decoded (truncated or corrupt): {type(e).__name__}: {e}"[:300]
+        ) from e
     return grey if alpha is None else _flatten(grey, alpha)
+
+
+def _shrink(image: Image.Image) -> Image.Image:
+    """Average whole blocks of pixels until the longer side is at most WORK_SIDE.
+
+    Colour is made grey first (one band, or grey and alpha), as `_grey_and_alpha` would: it
+    quarters the work of the averaging, which is the cost of a large RGBA picture.
+    """
+    factor = math.ceil(max(image.size) / WORK_SIDE)
+    if factor <= 1:
+        return image
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode.startswith("I;"):
+        image = image.convert("I")
+    elif "A" in image.getbands():
+        image = image.convert("LA")
+    elif image.mode not in ("L", "I", "F"):
+        image = image.convert("L")
+    return image.reduce(factor)
 
 
 def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -174,14 +232,20 @@ def _unit(values: np.ndarray) -> np.ndarray:
 
 
 def prepare(
-    data: bytes, shape: tuple[int, int, int], invert: Invert, max_pixels: int, fit: bool = True
+    data: bytes,
+    shape: tuple[int, int, int],
+    invert: Invert,
+    max_pixels: int,
+    fit: bool = True,
+    *,
+    max_side: int | None = None,
 ) -> np.ndarray:
     """Upload bytes -> one model input (1, H, W) float32, white digit on black.
 
     With `fit` off the picture is taken as already normalised (MNIST itself, or the service's
     own outputs) and must have the model's size.
     """
-    grey = decode(data, max_pixels)
+    grey = decode(data, max_pixels, max_side)
     if needs_inversion(grey, invert):
         grey = 1.0 - grey
     if not fit:

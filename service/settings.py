@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     """Intra-op threads per ONNX session; 0: the cores shared out among the workers."""
     max_upload_bytes: int = Field(default=10 * 2**20, gt=0)
     """Largest request body accepted, in bytes (all uploaded files together)."""
-    max_image_pixels: int = Field(default=4096 * 4096, gt=0)
-    """Largest image accepted, in pixels; Pillow's decompression-bomb limit is set to this."""
+    max_image_pixels: int = Field(default=2**22, gt=0)
+    """Largest image accepted, in pixels, read from its header before decoding (a JPEG counts at
+    the reduced scale it is decoded at); 2^22 is 2048 x 2048."""
     max_files: int = Field(default=256, gt=0)
     """Most image files in one /classify request."""
     max_samples: int = Field(default=64, gt=0)
@@ -61,6 +62,19 @@ class Settings(BaseSettings):
     """Most images in one merged model call."""
     max_wait_ms: float = Field(default=0.0, ge=0.0)
     """Longest a batch waits for more requests, in ms; 0: it takes those that queued meanwhile."""
+    max_image_side: int = Field(default=4096, gt=0)
+    """Longest side of an image accepted, in pixels, read from its header before decoding (a
+    16,777,216 x 1 picture is refused although its pixels are within the limit)."""
+    max_request_pixels: int = Field(default=2**23, gt=0)
+    """Most pixels that the images of one request of several may declare together (checked from
+    their headers before any is decoded): it bounds the CPU time of one batch upload."""
+    max_infer_rows: int = Field(default=256, gt=0)
+    """Largest batch (rows, the first axis) of one /v2 inference request."""
+    max_response_bytes: int = Field(default=8 * 2**20, gt=0)
+    """Largest /v2 response, in bytes, estimated from the output shapes before the model runs
+    (JSON numbers counted at 25 bytes each, binary data at its item size)."""
+    max_header_bytes: int = Field(default=64 * 2**10, gt=0)
+    """Largest request head (request line and headers), in bytes, under either server."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:

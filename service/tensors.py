@@ -149,22 +149,44 @@ def check_shape(tensor: RequestInput, spec: TensorSpec, model: str) -> tuple[int
     return shape
 
 
-def _from_json(name: str, data: list[Any], dtype: np.dtype[Any], count: int) -> np.ndarray:
-    flat = flatten(data)
-    if len(flat) != count:
-        raise InvalidTensor(f"input {name!r} has {len(flat)} elements; its shape needs {count}")
+def nests_as(data: list[Any], shape: Sequence[int]) -> bool:
+    """Whether nested lists have exactly `shape` (one list per axis, scalars at the bottom)."""
+    level: list[Any] = [data]
+    for size in shape:
+        if any(type(node) is not list or len(node) != size for node in level):
+            return False
+        level = [item for node in level for item in node]
+    return not any(type(item) is list for item in level)
+
+
+def _from_json(
+    name: str, data: list[Any], dtype: np.dtype[Any], shape: tuple[int, ...]
+) -> np.ndarray:
+    count = math.prod(shape)
+    if any(type(item) is list for item in data):  # nested: it must be nested as the shape says
+        if not nests_as(data, shape):
+            raise InvalidTensor(
+                f"input {name!r}: its nested data is not shaped {list(shape)} (send the data "
+                "flat in row-major order, or nested exactly as the shape)"
+            )
+        data = flatten(data)
+    if len(data) != count:
+        raise InvalidTensor(f"input {name!r} has {len(data)} elements; its shape needs {count}")
     if dtype.kind == "b":
-        wrong = next((x for x in flat if type(x) is not bool), None)
+        wrong = [i for i, x in enumerate(data) if type(x) is not bool]
     elif dtype.kind in "iu":
-        wrong = next((x for x in flat if type(x) is not int), None)
+        wrong = [i for i, x in enumerate(data) if type(x) is not int]
     else:
-        wrong = next((x for x in flat if type(x) not in (int, float)), None)
-    if wrong is not None:
-        raise InvalidTensor(f"input {name!r} holds {wrong!r:.40}, which is not a {dtype.name}")
+        wrong = [i for i, x in enumerate(data) if type(x) not in (int, float)]
+    if wrong:  # NOTE: by index: a None in the data must not read as "nothing wrong"
+        raise InvalidTensor(
+            f"input {name!r} holds {data[wrong[0]]!r:.40}, which is not a {dtype.name} (flat "
+            f"index {wrong[0]})"
+        )
     try:
         # NOTE: numbers beyond a float type's range become inf here, which the caller refuses.
         with np.errstate(over="ignore"):
-            return np.array(flat, dtype=dtype)
+            return np.array(data, dtype=dtype)
     except OverflowError:
         raise InvalidTensor(
             f"input {name!r} holds a value outside the range of {dtype.name}"
@@ -192,7 +214,7 @@ def decode_input(
     elif tensor.data is None:
         raise InvalidTensor(f"input {tensor.name!r} has neither data nor binary_data_size")
     else:
-        array = _from_json(tensor.name, tensor.data, dtype, count)
+        array = _from_json(tensor.name, tensor.data, dtype, shape)
     if dtype.kind == "f":
         # NOTE: after the cast, so that 1e300 sent for an FP32 input counts as the inf it becomes.
         bad = np.flatnonzero(~np.isfinite(array))
@@ -202,6 +224,41 @@ def decode_input(
                 "only finite numbers are accepted"
             )
     return array.reshape(shape)
+
+
+def check_rows(request: InferenceRequest, limit: int) -> None:
+    """Refuse, from the declared shapes alone, a request whose batch exceeds `limit` rows."""
+    for tensor in request.inputs:
+        if tensor.shape and tensor.shape[0] > limit:
+            raise InvalidTensor(
+                f"input {tensor.name!r} has {tensor.shape[0]} rows; the limit is {limit} a "
+                "request (CCVAE_MAX_INFER_ROWS)"
+            )
+
+
+JSON_NUMBER_BYTES = 25
+"""The most a number takes in a JSON response (`-1.2345678901234567e-300,`)."""
+
+
+def check_response_size(
+    outputs: Sequence[TensorSpec], selected: Sequence[Selected], rows: int, limit: int
+) -> None:
+    """Refuse, before the model runs, outputs whose answer could exceed `limit` bytes.
+
+    size = sum over the selected outputs of rows x prod(other axes) x (item size when binary,
+    JSON_NUMBER_BYTES when JSON).
+    """
+    specs = {spec.name: spec for spec in outputs}
+    total = 0
+    for output in selected:
+        spec = specs[output.name]
+        count = math.prod(rows if size == -1 else size for size in spec.shape)
+        total += count * (DATATYPES[spec.datatype].itemsize if output.binary else JSON_NUMBER_BYTES)
+    if total > limit:
+        raise InvalidTensor(
+            f"the response for {rows} rows would take up to {total} bytes; the limit is {limit} "
+            "(CCVAE_MAX_RESPONSE_BYTES): send fewer rows, or ask for binary_data outputs"
+        )
 
 
 def select_outputs(request: InferenceRequest, outputs: Sequence[TensorSpec]) -> list[Selected]:

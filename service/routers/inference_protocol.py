@@ -26,7 +26,15 @@ from service.errors import PayloadTooLarge, ServiceError, UnsupportedMediaType
 from service.graphs import PLATFORM, Graph, Graphs
 from service.middleware import service_shape
 from service.routers.params import PlaneDep
-from service.tensors import encode_response, parse_request, select_outputs, split_body
+from service.settings import Settings
+from service.tensors import (
+    check_response_size,
+    check_rows,
+    encode_response,
+    parse_request,
+    select_outputs,
+    split_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +222,12 @@ async def _infer(request: Request, graph: Graph, header_length: int | None) -> R
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r:.40} is not supported")
     header, binary = split_body(await request.body(), header_length)
     inference = parse_request(header)
+    settings: Settings = request.app.state.settings
+    check_rows(inference, settings.max_infer_rows)
     feed = graph.feed(inference, binary)
     selected = select_outputs(inference, graph.outputs)
+    rows = max(len(array) for array in feed.values())
+    check_response_size(graph.outputs, selected, rows, settings.max_response_bytes)
     arrays = await graph.infer(feed, [s.name for s in selected])
     body, json_length = encode_response(
         graph.name, graph.version, inference.id, list(zip(selected, arrays, strict=True))
