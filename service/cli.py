@@ -18,7 +18,9 @@ from granian.log import LogLevels
 from pydantic import ValidationError
 
 from service.app import create_app
+from service.http_head import BoundedHttpTools
 from service.manifest import ModelError, load_manifest
+from service.runtime import Runtime
 from service.settings import Settings, process_layout
 
 FLAGS: dict[str, tuple[type, str]] = {
@@ -90,9 +92,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     try:
         settings = Settings(**overrides)
-        load_manifest(settings.model_dir)  # fail here with a clear message, not in a traceback
-    except (ValidationError, ModelError) as e:
+    except ValidationError as e:
         parser.error(str(e))
+    check_model(settings, parser)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = process_layout(settings)
     on_uvicorn = {
@@ -100,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "port": args.port,
         "log_level": args.log_level,
         "access_log": settings.access_log,
+        # NOTE: httptools sets no limit on a request's head; this protocol applies uvicorn's
+        # h11 setting to it (granian bounds the head itself).
+        "http": BoundedHttpTools,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
     }
     if settings.server == "uvicorn" and settings.workers == 1:
         uvicorn.run(create_app(settings), **on_uvicorn)
@@ -129,6 +135,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
+
+
+def check_model(settings: Settings, parser: argparse.ArgumentParser) -> None:
+    """Load the model once as each worker will, and exit with one line saying what is wrong.
+
+    The servers report a worker's failed start as a long traceback (granian) or even exit 0
+    (uvicorn with several workers), so a model that is missing, unreadable, corrupt, or loads but
+    does not answer the contract is refused here, before either starts.
+    """
+    try:
+        Runtime.load(load_manifest(settings.model_dir), settings.device, threads=1)
+    except ModelError as e:
+        parser.exit(2, f"{parser.prog}: error: {' '.join(str(e).split())}\n")
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

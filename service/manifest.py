@@ -137,7 +137,10 @@ def verify_checksums(manifest: Manifest) -> None:
         path, expected = manifest.path(role), manifest.files[role].sha256
         if not path.is_file():
             raise ModelError(f"{role} file {path} named in the manifest does not exist")
-        actual = sha256(path)
+        try:
+            actual = sha256(path)
+        except OSError as e:  # e.g. no permission to read it
+            raise ModelError(f"{role} file {path} cannot be read: {e.strerror or e}") from e
         if actual != expected:
             raise ModelError(
                 f"{role} file {path} is corrupt: sha256 {actual}, manifest says {expected}"

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     """Largest /v2 response, in bytes, estimated from the output shapes before the model runs
     (JSON numbers counted at 25 bytes each, binary data at its item size)."""
     max_header_bytes: int = Field(default=64 * 2**10, gt=0)
-    """Largest request head (request line and headers), in bytes, under either server."""
+    """Largest request head (request line and headers), in bytes, under uvicorn, whose httptools
+    parser has no limit of its own (granian refuses heads over about 400 KiB itself)."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:
