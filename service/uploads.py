@@ -153,6 +153,40 @@ def upload_body(field: str, description: str, *, many: bool) -> dict[str, Any]:
     }
 
 
+def optional_files_body(fields: dict[str, str]) -> dict[str, Any]:
+    """The OpenAPI request body of optional one-file multipart fields (name -> description)."""
+    properties = {
+        name: {"type": "string", "format": "binary", "description": description}
+        for name, description in fields.items()
+    }
+    multipart = {"type": "object", "properties": properties}
+    return {
+        "requestBody": {
+            "required": False,
+            "content": {"multipart/form-data": {"schema": multipart}},
+        }
+    }
+
+
+async def read_parts(request: Request, content_type: str) -> list[Part]:
+    """Every part of the request's multipart body, read whole (BodyLimit caps its size)."""
+    return parse_multipart(await request.body(), boundary_of(content_type))
+
+
+def files_of(parts: list[Part], field: str, limit: int, *, many: bool) -> list[Part]:
+    """The file parts named `field`: none of them a text field, and at most `limit`."""
+    files = [p for p in parts if p.name == field]
+    if any(p.filename is None for p in files):
+        raise MissingUpload(
+            f"{field}: expected a file upload (a part with a filename), got a text field"
+        )
+    if len(files) > limit:
+        if many:
+            raise PayloadTooLarge(f"{len(files)} files in one request; the limit is {limit}")
+        raise MissingUpload(f"{field}: expected one file, got {len(files)}")
+    return files
+
+
 class ImageUploads:
     """FastAPI dependency: the images a request uploads, as (name, bytes), within the limits.
 
@@ -176,18 +210,35 @@ class ImageUploads:
                 f"{' or '.join(IMAGE_MEDIA_TYPES)} body, got content type "
                 f"{content_type or 'none'!r}"
             )
-        parts = parse_multipart(await request.body(), boundary_of(content_type))
-        files = [p for p in parts if p.name == self.field]
-        if not files:
-            raise MissingUpload(f"{self.field}: field required (a file part named {self.field!r})")
-        if any(p.filename is None for p in files):
-            raise MissingUpload(
-                f"{self.field}: expected a file upload (a part with a filename), got a text field"
-            )
         settings: Settings = request.app.state.settings
         limit = settings.max_files if self.many else 1
-        if len(files) > limit:
-            if self.many:
-                raise PayloadTooLarge(f"{len(files)} files in one request; the limit is {limit}")
-            raise MissingUpload(f"{self.field}: expected one file, got {len(files)}")
+        parts = await read_parts(request, content_type)
+        files = files_of(parts, self.field, limit, many=self.many)
+        if not files:
+            raise MissingUpload(f"{self.field}: field required (a file part named {self.field!r})")
         return [(p.filename or f"file {i}", p.data) for i, p in enumerate(files)]
+
+
+class OptionalImages:
+    """FastAPI dependency: the one-file fields `fields` of a multipart body, each optional, as
+    field -> (filename, bytes); a request without a body uploads none."""
+
+    def __init__(self, *fields: str) -> None:
+        self.fields = fields
+
+    async def __call__(self, request: Request) -> dict[str, tuple[str, bytes]]:
+        content_type = request.headers.get("content-type", "")
+        if media_type(content_type) != "multipart/form-data":
+            if await request.body():
+                raise UnsupportedMediaType(
+                    f"expected no body or a multipart/form-data upload (fields "
+                    f"{', '.join(self.fields)}), got content type {content_type or 'none'!r}"
+                )
+            return {}
+        parts = await read_parts(request, content_type)
+        found = {field: files_of(parts, field, 1, many=False) for field in self.fields}
+        return {
+            field: (files[0].filename or field, files[0].data)
+            for field, files in found.items()
+            if files
+        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
 from service import imaging, schemas
@@ -22,10 +22,10 @@ from service.routers.params import (
     TemperatureQuery,
     check_range,
     image_response,
-    read_uploads,
     require_json_or_empty,
     resolve_label,
 )
+from service.uploads import OptionalImages, optional_files_body
 
 router = APIRouter(tags=["generate"])
 
@@ -96,14 +96,22 @@ async def generate(
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c, seed)
 
 
-@router.post("/interpolate", response_model=None, responses=IMAGE_RESPONSES)
+ENDS = {"start_image": "First image (PNG/JPEG).", "end_image": "Last image (PNG/JPEG)."}
+Ends = Annotated[dict[str, tuple[str, bytes]], Depends(OptionalImages(*ENDS))]
+
+
+@router.post(
+    "/interpolate",
+    response_model=None,
+    responses=IMAGE_RESPONSES,
+    openapi_extra=optional_files_body(ENDS),
+)
 async def interpolate(
     plane: PlaneDep,
     settings: SettingsDep,
+    ends: Ends,
     start_label: LabelQuery = None,
     end_label: LabelQuery = None,
-    start_image: Annotated[UploadFile | None, File(description="First image (PNG/JPEG).")] = None,
-    end_image: Annotated[UploadFile | None, File(description="Last image (PNG/JPEG).")] = None,
     steps: Annotated[int, Query(ge=2, description="Frames, both ends included.")] = 8,
     seed: SeedQuery = None,
     temperature: TemperatureQuery = 1.0,
@@ -117,22 +125,20 @@ async def interpolate(
     label to the same draw under the second; from the priors: z_c from prior mean to prior
     mean with one seeded z_s held fixed."""
     check_range("steps", steps, 2, settings.max_steps, "MAX_STEPS")
-    labels, uploads = (start_label, end_label), (start_image, end_image)
+    labels = (start_label, end_label)
     dc = plane.manifest.latent.c
-    if any(u is not None for u in uploads) and all(lb is None for lb in labels):
-        if start_image is None or end_image is None:
+    if ends and all(lb is None for lb in labels):
+        if len(ends) < len(ENDS):
             raise InvalidParameter("image interpolation needs both start_image and end_image")
-        images = await plane.read_images(
-            await read_uploads([start_image, end_image], settings), invert, fit
-        )
+        images = await plane.read_images([ends[field] for field in ENDS], invert, fit)
         decoded = await plane.interpolate_images(images, steps)
         return image_response(decoded, fmt, imaging.strip, dc)
-    if start_label is None or end_label is None or any(u is not None for u in uploads):
+    if start_label is None or end_label is None or ends:
         raise InvalidParameter(
             "interpolate between two labels (start_label and end_label) or two images "
             "(start_image and end_image), not a mix; got "
             f"start_label={start_label!r}, end_label={end_label!r}, "
-            f"images={[u.filename for u in uploads if u is not None]}"
+            f"images={[name for name, _ in ends.values()]}"
         )
     classes = plane.manifest.classes
     start = resolve_label("start_label", start_label, classes)

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import Depends, Query, Request, UploadFile
+from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from service import imaging, schemas
 from service.dataplane import DataPlane, Decoded
-from service.errors import InvalidParameter, NotReady, PayloadTooLarge, UnsupportedMediaType
+from service.errors import InvalidParameter, NotReady, UnsupportedMediaType
 from service.settings import Settings
 
 Format = Literal["png", "json"]
@@ -96,15 +96,6 @@ def check_range(name: str, value: int, low: int, high: int, setting: str) -> int
             f"{name}={value} is out of range: {low} to {high} (the limit is CCVAE_{setting})"
         )
     return value
-
-
-async def read_uploads(files: list[UploadFile], settings: Settings) -> list[tuple[str, bytes]]:
-    """Each upload's name and bytes, within the file-count and byte limits."""
-    if len(files) > settings.max_files:
-        raise PayloadTooLarge(
-            f"{len(files)} files in one request; the limit is {settings.max_files}"
-        )
-    return [(f.filename or f"file {i}", await f.read()) for i, f in enumerate(files)]
 
 
 def image_response(

@@ -1,6 +1,5 @@
 """Contains all the data models used in inputs/outputs"""
 
-from .body_interpolate_interpolate_post import BodyInterpolateInterpolatePost
 from .classify_classify_post_files_body import ClassifyClassifyPostFilesBody
 from .classify_classify_post_invert import ClassifyClassifyPostInvert
 from .encode_encode_post_files_body import EncodeEncodePostFilesBody
@@ -52,6 +51,7 @@ from .infer_version_v2_models_name_versions_version_infer_post_inference_request
     InferVersionV2ModelsNameVersionsVersionInferPostInferenceRequestRequestOutputParameters,
 )
 from .inference_response import InferenceResponse
+from .interpolate_interpolate_post_body import InterpolateInterpolatePostBody
 from .interpolate_interpolate_post_format import InterpolateInterpolatePostFormat
 from .interpolate_interpolate_post_invert import InterpolateInterpolatePostInvert
 from .interpolate_interpolate_post_source_type_0 import InterpolateInterpolatePostSourceType0
@@ -79,7 +79,6 @@ from .server_ready import ServerReady
 from .tensor_metadata import TensorMetadata
 
 __all__ = (
-    "BodyInterpolateInterpolatePost",
     "ClassifyClassifyPostFilesBody",
     "ClassifyClassifyPostInvert",
     "EncodeEncodePostFilesBody",
@@ -109,6 +108,7 @@ __all__ = (
     "InferVersionV2ModelsNameVersionsVersionInferPostInferenceRequestRequestInputParameters",
     "InferVersionV2ModelsNameVersionsVersionInferPostInferenceRequestRequestOutput",
     "InferVersionV2ModelsNameVersionsVersionInferPostInferenceRequestRequestOutputParameters",
+    "InterpolateInterpolatePostBody",
     "InterpolateInterpolatePostFormat",
     "InterpolateInterpolatePostInvert",
     "InterpolateInterpolatePostSourceType0",

@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.body_interpolate_interpolate_post import BodyInterpolateInterpolatePost
 from ...models.error import Error
 from ...models.images import Images
+from ...models.interpolate_interpolate_post_body import InterpolateInterpolatePostBody
 from ...models.interpolate_interpolate_post_format import InterpolateInterpolatePostFormat
 from ...models.interpolate_interpolate_post_invert import InterpolateInterpolatePostInvert
 from ...models.interpolate_interpolate_post_source_type_0 import InterpolateInterpolatePostSourceType0
@@ -16,7 +16,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    body: BodyInterpolateInterpolatePost | Unset = UNSET,
+    body: InterpolateInterpolatePostBody | Unset = UNSET,
     start_label: None | str | Unset = UNSET,
     end_label: None | str | Unset = UNSET,
     steps: int | Unset = 8,
@@ -140,7 +140,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyInterpolateInterpolatePost | Unset = UNSET,
+    body: InterpolateInterpolatePostBody | Unset = UNSET,
     start_label: None | str | Unset = UNSET,
     end_label: None | str | Unset = UNSET,
     steps: int | Unset = 8,
@@ -174,7 +174,7 @@ def sync_detailed(
             already normalised and has the model's size. Default: True.
         format_ (InterpolateInterpolatePostFormat | Unset): png: one image (grid or strip); json:
             base64 PNGs and z. Default: InterpolateInterpolatePostFormat.PNG.
-        body (BodyInterpolateInterpolatePost | Unset):
+        body (InterpolateInterpolatePostBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,7 +207,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyInterpolateInterpolatePost | Unset = UNSET,
+    body: InterpolateInterpolatePostBody | Unset = UNSET,
     start_label: None | str | Unset = UNSET,
     end_label: None | str | Unset = UNSET,
     steps: int | Unset = 8,
@@ -241,7 +241,7 @@ def sync(
             already normalised and has the model's size. Default: True.
         format_ (InterpolateInterpolatePostFormat | Unset): png: one image (grid or strip); json:
             base64 PNGs and z. Default: InterpolateInterpolatePostFormat.PNG.
-        body (BodyInterpolateInterpolatePost | Unset):
+        body (InterpolateInterpolatePostBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -269,7 +269,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyInterpolateInterpolatePost | Unset = UNSET,
+    body: InterpolateInterpolatePostBody | Unset = UNSET,
     start_label: None | str | Unset = UNSET,
     end_label: None | str | Unset = UNSET,
     steps: int | Unset = 8,
@@ -303,7 +303,7 @@ async def asyncio_detailed(
             already normalised and has the model's size. Default: True.
         format_ (InterpolateInterpolatePostFormat | Unset): png: one image (grid or strip); json:
             base64 PNGs and z. Default: InterpolateInterpolatePostFormat.PNG.
-        body (BodyInterpolateInterpolatePost | Unset):
+        body (InterpolateInterpolatePostBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -334,7 +334,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyInterpolateInterpolatePost | Unset = UNSET,
+    body: InterpolateInterpolatePostBody | Unset = UNSET,
     start_label: None | str | Unset = UNSET,
     end_label: None | str | Unset = UNSET,
     steps: int | Unset = 8,
@@ -368,7 +368,7 @@ async def asyncio(
             already normalised and has the model's size. Default: True.
         format_ (InterpolateInterpolatePostFormat | Unset): png: one image (grid or strip); json:
             base64 PNGs and z. Default: InterpolateInterpolatePostFormat.PNG.
-        body (BodyInterpolateInterpolatePost | Unset):
+        body (InterpolateInterpolatePostBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
