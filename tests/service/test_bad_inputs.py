@@ -4,12 +4,16 @@ Pictures broken in new ways (no pixel data, a bad checksum, real compressed bomb
 that lie about their size, pictures too small to hold a digit), numbers that are not numbers
 (NaN, Infinity, 10^30, 5000-digit labels, false for a seed) and bodies of the wrong kind. Two
 were 500s before (a 2x1 picture, all border and so read as noise; a label of 5000 digits, which
-int() refuses) and one was taken for valid (JSON false as seed 0, found by bench/fuzz.py).
+int() refuses) and one was taken for valid (JSON false as seed 0, found by bench/fuzz.py). Issue
+13 added the pictures that Pillow fails on in other ways than OSError (a chunk after the pixel
+data, malformed EXIF beside a rotation), and the sizes that cost too much although few bytes.
 """
 
 from __future__ import annotations
 
+import io
 import struct
+import zlib
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,31 @@ def jpeg_claiming(width: int, height: int) -> bytes:
 
 def upload(data: bytes, name: str = "x.png", **params: str) -> dict[str, Any]:
     return {"files": {"file": (name, data)}, "params": params}
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """A PNG chunk: length, type, data and CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def with_chunk_after_idat(data: bytes, kind: bytes, content: bytes) -> bytes:
+    """The PNG with one more chunk just before IEND (after the pixel data)."""
+    at = data.index(b"IEND") - 4
+    return data[:at] + chunk(kind, content) + data[at:]
+
+
+def jpeg_with_exif(tag_type: int, value: bytes) -> bytes:
+    """A real JPEG whose EXIF says "rotate 90°" and holds an XResolution of a wrong type."""
+    entries = [(0x0112, 3, 1, b"\x00\x06\x00\x00"), (0x011A, tag_type, 1, value)]
+    exif = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08" + struct.pack(">H", len(entries))
+    exif += b"".join(struct.pack(">HHI", *entry[:3]) + entry[3] for entry in entries)
+    buffer = io.BytesIO()
+    Image.fromarray(DIGIT).convert("RGB").save(buffer, "JPEG", exif=exif + b"\x00" * 4)
+    return buffer.getvalue()
+
+
+def many(*images: bytes) -> dict[str, Any]:
+    return {"files": [("file", (f"{i}.png", data)) for i, data in enumerate(images)]}
 
 
 # (name, method, url, request keyword arguments, status, error type, words the message contains)
@@ -104,6 +133,26 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
      400, "bad_request", "multipart"),
     ("file sent as a text field", "POST", "/classify", {"data": {"file": "x"}, "files": {"o": b""}},
      422, "invalid_request", "expected a file upload"),
+    # issue 13: whatever Pillow raises inside decoding is an invalid image, never a 500
+    ("PNG with an empty iCCP chunk after IDAT (IndexError)", "POST", "/classify",
+     upload(with_chunk_after_idat(GOOD, b"iCCP", b"")), 400, "invalid_image", "IndexError"),
+    ("JPEG, EXIF rotation and a malformed tag (struct.error)", "POST", "/classify",
+     upload(jpeg_with_exif(6, b"\xff" * 4), "x.jpg"), 400, "invalid_image", "truncated or corrupt"),
+    ("JPEG, EXIF rotation and a malformed tag (TypeError)", "POST", "/encode",
+     upload(jpeg_with_exif(1, b"\x00" * 4), "x.jpg"), 400, "invalid_image", "TypeError"),
+    ("JPEG, EXIF rotation and a malformed tag (ValueError)", "POST", "/reconstruct",
+     upload(jpeg_with_exif(11, b"\xff" * 4), "x.jpg"), 400, "invalid_image", "ValueError"),
+    # issue 13: sizes refused from the header, before any pixel is decoded
+    ("PNG of 16,777,216 x 1", "POST", "/classify", upload(png_header(2**24, 1)),
+     413, "payload_too_large", "16777216 pixels exceeds the limit of 4194304"),
+    ("PNG of 65,536 x 1 (few pixels, one long side)", "POST", "/classify",
+     upload(png_header(2**16, 1)), 413, "payload_too_large", "side over the limit of 4096"),
+    ("PNG of 4096 x 4096 RGBA", "POST", "/classify",
+     upload(png(np.zeros((4096, 4096, 4), np.uint8))), 413, "payload_too_large", "4096x4096"),
+    ("four PNGs of 16,777,216 x 1", "POST", "/classify", many(*[png_header(2**24, 1)] * 4),
+     413, "payload_too_large", "declare 67108864 pixels in all"),
+    ("three PNGs of 2048 x 2048, over the request's pixels", "POST", "/classify",
+     many(*[png_header(2048, 2048)] * 3), 413, "payload_too_large", "the limit is 8388608"),
 ]  # fmt: skip
 
 

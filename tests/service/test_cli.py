@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import shutil
 import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,7 +21,7 @@ import pytest
 from service.cli import main
 from service.settings import Settings, process_layout
 from tests.service.conftest import png
-from tests.service.live_server import start_server
+from tests.service.live_server import free_port, start_server
 
 
 def test_help_shows_each_setting_and_its_default(capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,3 +110,99 @@ def test_workers_share_the_port_and_each_serves_the_flags_settings(
     assert output.count(b"service.app: ready") == 2
     assert output.count(b"service.app: stopped") == 2
     assert output.count(b'"POST /classify HTTP/1.1" 200') == 20
+
+
+def _rehash(model_dir: Path, role: str) -> None:
+    """Write the role's file's true sha256 into the manifest, as a careless re-export would."""
+    path = model_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    data = (model_dir / manifest["files"][role]["path"]).read_bytes()
+    manifest["files"][role]["sha256"] = hashlib.sha256(data).hexdigest()
+    path.write_text(json.dumps(manifest))
+
+
+def _truncate_encoder(model_dir: Path) -> None:
+    encoder = model_dir / "encoder.onnx"
+    encoder.write_bytes(encoder.read_bytes()[:200])
+    _rehash(model_dir, "encoder")
+
+
+def _prior_as_encoder(model_dir: Path) -> None:
+    shutil.copy(model_dir / "prior.onnx", model_dir / "encoder.onnx")
+    _rehash(model_dir, "encoder")
+
+
+BROKEN = {
+    "truncated encoder, checksum updated": (_truncate_encoder, "encoder", "does not load"),
+    "wrong graph, checksum updated": (_prior_as_encoder, "encoder.onnx", "has inputs ['label']"),
+}
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+@pytest.mark.parametrize("breakage", list(BROKEN))
+def test_ccvae_serve_refuses_a_broken_model_in_one_line_under_either_server(
+    tiny_model_dir: Path, server: str, breakage: str
+) -> None:
+    breaks, file, problem = BROKEN[breakage]
+    breaks(tiny_model_dir)
+    script = Path(sys.executable).parent / "ccvae-serve"
+    command = [str(script), "--model-dir", str(tiny_model_dir), "--server", server,
+               "--workers", "2", "--port", str(free_port())]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert file in lines[0] and problem in lines[0]
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_main_refuses_a_missing_model_file_in_one_line(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str], server: str
+) -> None:
+    (tiny_model_dir / "decoder.onnx").unlink()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--model-dir", str(tiny_model_dir), "--server", server])
+    assert exit_.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "decoder.onnx named in the manifest does not exist" in line
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_main_refuses_an_unreadable_model_file_in_one_line(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str], server: str
+) -> None:
+    encoder = tiny_model_dir / "encoder.onnx"
+    encoder.chmod(0)
+    try:
+        if os.access(encoder, os.R_OK):
+            pytest.skip("this user reads files whatever their mode (root)")
+        with pytest.raises(SystemExit) as exit_:
+            main(["--model-dir", str(tiny_model_dir), "--server", server])
+    finally:
+        encoder.chmod(0o644)
+    assert exit_.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "encoder.onnx cannot be read: Permission denied" in line
+
+
+def test_uvicorn_refuses_a_request_head_over_the_limit_and_keeps_serving(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CCVAE_MAX_HEADER_BYTES", "8192")
+    server, url = start_server(tiny_model_dir, "--server", "uvicorn")
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            with contextlib.suppress(OSError):  # the server may close while we still send
+                for _ in range(1024):  # up to 64 MiB
+                    s.sendall(b"a" * 65536)
+            answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert b"exceed the limit of 8192 bytes" in answer
+        fine = httpx.get(f"{url}/health/live", headers={"X-Small": "a" * 4000}, timeout=10)
+        assert fine.status_code == 200
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)

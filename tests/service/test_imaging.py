@@ -145,3 +145,29 @@ def test_grid_is_square_ish_and_a_single_image_unpadded() -> None:
     images = np.zeros((5, 1, 28, 28), np.float32)
     assert imaging.grid(images).shape == (2 * 30 + 2, 3 * 30 + 2)
     assert imaging.grid(images[:1]).shape == (28, 28)
+
+
+def test_decode_refuses_a_long_side_from_the_header_alone() -> None:
+    thin = png(np.zeros((1, 5000), np.uint8))  # 5,000 pixels, well within the pixel limit
+    with pytest.raises(PayloadTooLarge, match="5000x1 has a side over the limit of 4096"):
+        imaging.decode(thin, LIMIT, max_side=4096)
+
+
+def test_large_jpeg_is_decoded_at_an_eighth_of_its_side(digits: np.ndarray) -> None:
+    big = np.asarray(Image.fromarray(digits[0]).resize((4096, 4096), Image.Resampling.NEAREST))
+    jpeg = png(big, format="JPEG", quality=90)
+    assert imaging.pixels(jpeg) == 512 * 512  # what the limits are checked against
+    field = imaging.prepare(jpeg, SHAPE, "auto", 512 * 512, max_side=512)[0]
+    assert np.abs(field - prepare(png(digits[0]))).mean() < 0.05
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "I;16"])
+def test_large_picture_is_averaged_down_and_prepares_like_the_small_one(
+    digits: np.ndarray, mode: str
+) -> None:
+    big = Image.fromarray(digits[1]).resize((1800, 1800), Image.Resampling.NEAREST)
+    if mode == "I;16":
+        data = png(np.asarray(big).astype(np.uint16) * 257)
+    else:
+        data = png(np.asarray(big), mode)
+    assert np.abs(prepare(data) - prepare(png(digits[1]))).mean() < 0.05

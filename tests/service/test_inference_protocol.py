@@ -383,6 +383,15 @@ BAD_JSON = [
     ("prior", _with(LABEL, data=[-1, 3]), "holds -1"),
     ("prior", _with(LABEL, data=[7, 3.5]), "holds 3.5, which is not a int64"),
     ("prior", _with(LABEL, data=[2**70, 3]), "outside the range of int64"),
+    # issue 13: each datatype's data checked by type, a null included (it was a 500)
+    ("prior", _with(LABEL, data=[None, 3]), "holds None, which is not a int64"),
+    ("prior", _with(LABEL, data=[7, False]), "holds False, which is not a int64"),
+    ("prior", _with(LABEL, data=["7", 3]), "holds '7', which is not a int64"),
+    ("classifier", _with(Z_C, data=[None] * 16), "holds None, which is not a float32"),
+    ("classifier", _with(Z_C, shape=[2, 16], data=[[0.0] * 20, [0.0] * 12]), "not shaped [2, 16]"),
+    ("classifier", _with(Z_C, data=[[0.0] * 8, 0.0, *[0.0] * 7]), "not shaped [1, 16]"),
+    ("classifier", _with(Z_C, data=[[[0.0] * 16]]), "not shaped [1, 16]"),
+    ("classifier", _with(Z_C, shape=[257, 16], data=[0.0] * 257 * 16), "has 257 rows"),
     (
         "prior",
         {"inputs": [LABEL], "outputs": [{"name": "mean"}]},

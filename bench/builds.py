@@ -1,0 +1,115 @@
+"""Builds of the service side by side: req/s and p50 at 1 and 64 clients, in one run.
+
+    python -m bench.builds --build before=/tmp/main-src --build after=.
+    python -m bench.builds --build hand=. --build library=.:bench.multipart:create_app
+
+A build is NAME=SOURCE[:FACTORY]: SOURCE is a folder holding a `service/` package (a checkout or
+`git archive` of another commit), put first on PYTHONPATH; FACTORY defaults to the service's
+own app. Every build serves the shipped model of this repository on the server and process layout
+that ccvae-serve uses by default (granian, one worker per core, the cores' threads shared out),
+and wrk visits them in turn, round after round, so that whatever else the machine does falls on
+all of them alike; each figure is the median over rounds, and the ratios are to the first build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench import workload, wrk
+from bench.server import Server, free_port, shipped_stack
+from bench.serving import settle
+from service.settings import Settings, process_layout
+
+CONCURRENCY = (1, 64)
+ENDPOINTS = ("/classify", "/generate")
+FACTORY = "service.app:create_app"
+
+
+def build(spec: str, log_dir: Path) -> Server:
+    """A server for NAME=SOURCE[:FACTORY], not started yet."""
+    name, _, rest = spec.partition("=")
+    source, _, factory = rest.partition(":")
+    port = free_port()
+    layout = process_layout(Settings())
+    env = {
+        "PYTHONPATH": str(Path(source or ".").resolve()),
+        "CCVAE_THREADS": str(layout.threads),
+        "CCVAE_METRICS_DIR": str(log_dir / f"metrics-{name}"),
+    }
+    (log_dir / f"metrics-{name}").mkdir()
+    return Server(name, shipped_stack(factory or FACTORY, port), port, log_dir / f"{name}.log", env)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--build", action="append", required=True, help="NAME=SOURCE[:FACTORY]")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all builds")
+    parser.add_argument("--digits", type=int, default=256, help="MNIST test digits replayed")
+    args = parser.parse_args(argv)
+    wrk.require()
+    with tempfile.TemporaryDirectory(prefix="ccvae-builds-") as tmp:
+        work = Path(tmp)
+        sets = {
+            "/classify": workload.write(workload.classify_requests(args.digits), work / "c"),
+            "/generate": workload.write(workload.generate_requests(args.digits), work / "g"),
+        }
+        servers = [build(spec, work) for spec in args.build]
+        runs: dict[tuple[str, str, int], list[wrk.Result]] = {}
+        try:
+            for s in servers:
+                s.start()
+                for endpoint in ENDPOINTS:  # warm-up
+                    wrk.run(s.url, sets[endpoint], 8, 1)
+            for r in range(args.rounds):
+                for endpoint in ENDPOINTS:
+                    for c in CONCURRENCY:
+                        for s in servers:
+                            result = wrk.run(s.url, sets[endpoint], c, args.seconds)
+                            settle(s)
+                            runs.setdefault((s.name, endpoint, c), []).append(result)
+                            print(f"round {r + 1} {endpoint} c={c} {s.name}: "
+                                  f"{result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+                                  f"{result.errors} errors", flush=True)  # fmt: skip
+        finally:
+            for s in servers:
+                s.stop()
+    print(markdown(runs, [s.name for s in servers], args))
+
+
+def markdown(
+    runs: dict[tuple[str, str, int], list[wrk.Result]], names: list[str], args: argparse.Namespace
+) -> str:
+    """One row per build and endpoint: medians over rounds, and ratios to the first build."""
+
+    def median(name: str, endpoint: str, c: int, what: str) -> float:
+        return statistics.median(getattr(r, what) for r in runs[(name, endpoint, c)])
+
+    lines = [
+        f"{args.rounds} rounds of {args.seconds:.0f} s per cell; ratios to `{names[0]}`.",
+        "",
+        "| endpoint | build | req/s @1 | p50 @1 (ms) | req/s @64 | p50 @64 (ms) | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for endpoint in ENDPOINTS:
+        for name in names:
+            cells = []
+            for c in CONCURRENCY:
+                rps, p50 = median(name, endpoint, c, "rps"), median(name, endpoint, c, "p50_ms")
+                base_rps = median(names[0], endpoint, c, "rps")
+                base_p50 = median(names[0], endpoint, c, "p50_ms")
+                ratio = name != names[0]
+                cells.append(f"{rps:.0f}" + (f" ({rps / base_rps:.2f}×)" if ratio else ""))
+                cells.append(f"{p50:.2f}" + (f" ({p50 / base_p50:.2f}×)" if ratio else ""))
+            errors = sum(r.errors for c in CONCURRENCY for r in runs[(name, endpoint, c)])
+            lines.append(f"| {endpoint} | {name} | {' | '.join(cells)} | {errors} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
