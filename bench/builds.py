@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             "/generate": workload.write(workload.generate_requests(args.digits), work / "g"),
         }
         servers = [build(spec, work) for spec in args.build]
-        runs: dict[tuple[str, str, int], list[wrk.Result]] = {}
+        runs: dict[tuple[str, str, int], list[tuple[wrk.Result, float]]] = {}
         try:
             for s in servers:
                 s.start()
@@ -70,12 +70,15 @@ def main(argv: list[str] | None = None) -> None:
                 for endpoint in ENDPOINTS:
                     for c in CONCURRENCY:
                         for s in servers:
+                            cpu = s.cpu_seconds()
                             result = wrk.run(s.url, sets[endpoint], c, args.seconds)
                             settle(s)
-                            runs.setdefault((s.name, endpoint, c), []).append(result)
+                            cpu_ms = 1000 * (s.cpu_seconds() - cpu) / max(1, result.requests)
+                            runs.setdefault((s.name, endpoint, c), []).append((result, cpu_ms))
                             print(f"round {r + 1} {endpoint} c={c} {s.name}: "
                                   f"{result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                                  f"{result.errors} errors", flush=True)  # fmt: skip
+                                  f"{cpu_ms:.2f} CPU ms/req, {result.errors} errors",
+                                  flush=True)  # fmt: skip
         finally:
             for s in servers:
                 s.stop()
@@ -83,30 +86,39 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def markdown(
-    runs: dict[tuple[str, str, int], list[wrk.Result]], names: list[str], args: argparse.Namespace
+    runs: dict[tuple[str, str, int], list[tuple[wrk.Result, float]]],
+    names: list[str],
+    args: argparse.Namespace,
 ) -> str:
-    """One row per build and endpoint: medians over rounds, and ratios to the first build."""
+    """One row per build and endpoint: medians over rounds, and ratios to the first build.
+
+    CPU ms/req (the server's processes' CPU time over the requests answered) moves less than
+    req/s when other work shares the machine.
+    """
 
     def median(name: str, endpoint: str, c: int, what: str) -> float:
-        return statistics.median(getattr(r, what) for r in runs[(name, endpoint, c)])
+        rows = runs[(name, endpoint, c)]
+        if what == "cpu_ms":
+            return statistics.median(cpu for _, cpu in rows)
+        return statistics.median(getattr(result, what) for result, _ in rows)
+
+    def cell(name: str, endpoint: str, c: int, what: str) -> str:
+        value, base = median(name, endpoint, c, what), median(names[0], endpoint, c, what)
+        return f"{value:.2f}" if name == names[0] else f"{value:.2f} ({value / base:.2f}×)"
 
     lines = [
         f"{args.rounds} rounds of {args.seconds:.0f} s per cell; ratios to `{names[0]}`.",
         "",
-        "| endpoint | build | req/s @1 | p50 @1 (ms) | req/s @64 | p50 @64 (ms) | errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| endpoint | build | req/s @1 | p50 @1 (ms) | req/s @64 | p50 @64 (ms) "
+        "| CPU ms/req @64 | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for endpoint in ENDPOINTS:
         for name in names:
-            cells = []
-            for c in CONCURRENCY:
-                rps, p50 = median(name, endpoint, c, "rps"), median(name, endpoint, c, "p50_ms")
-                base_rps = median(names[0], endpoint, c, "rps")
-                base_p50 = median(names[0], endpoint, c, "p50_ms")
-                ratio = name != names[0]
-                cells.append(f"{rps:.0f}" + (f" ({rps / base_rps:.2f}×)" if ratio else ""))
-                cells.append(f"{p50:.2f}" + (f" ({p50 / base_p50:.2f}×)" if ratio else ""))
-            errors = sum(r.errors for c in CONCURRENCY for r in runs[(name, endpoint, c)])
+            pairs = [(c, what) for c in CONCURRENCY for what in ("rps", "p50_ms")]
+            cells = [cell(name, endpoint, c, what) for c, what in pairs]
+            cells.append(cell(name, endpoint, 64, "cpu_ms"))
+            errors = sum(r.errors for c in CONCURRENCY for r, _ in runs[(name, endpoint, c)])
             lines.append(f"| {endpoint} | {name} | {' | '.join(cells)} | {errors} |")
     return "\n".join(lines)
 
