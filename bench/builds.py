@@ -1,7 +1,7 @@
 """Builds of the service side by side: req/s and p50 at 1 and 64 clients, in one run.
 
-    python -m bench.builds --build before=/tmp/main-src --build after=.
-    python -m bench.builds --build hand=. --build library=.:bench.multipart:create_app
+    git archive <commit> | tar -x -C /tmp/before     # another commit's tree
+    python -m bench.builds --build before=/tmp/before --build after=.
 
 A build is NAME=SOURCE[:FACTORY]: SOURCE is a folder holding a `service/` package (a checkout or
 `git archive` of another commit), put first on PYTHONPATH; FACTORY defaults to the service's

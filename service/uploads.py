@@ -1,10 +1,11 @@
 """Image uploads: a raw `image/png` / `image/jpeg` body, or multipart/form-data file fields.
 
 The raw body is the cheapest upload there is (`curl --data-binary @digit.png`); multipart is what
-browsers and `curl -F` send. Multipart bodies are parsed here, from the bytes already read, rather
-than by Starlette's streaming parser: the body is capped by `BodyLimit` anyway, and skipping the
-parser's per-event callbacks and spooled temporary files halves the HTTP cost of a one-digit
-request. The parser is strict (RFC 7578 / RFC 2046): anything it cannot read is a 400 saying why.
+browsers and `curl -F` send. Every endpoint reads its uploads here, through one path: the body is
+read whole (`BodyLimit` caps it) and fed to python-multipart's parser, the one under Starlette's
+forms, without Starlette's spooled temporary files. A hand-written parser was measured against it
+(docs/benchmarks.md, "One upload path") and its lead was within the noise, so the library's
+parser stays. Anything it cannot read is a 400 saying why.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from python_multipart.multipart import MultipartParseError, MultipartParser
 from starlette.requests import Request
 
 from service.errors import (
@@ -28,6 +30,8 @@ from service.settings import Settings
 IMAGE_MEDIA_TYPES = ("image/png", "image/jpeg")
 MAX_PARTS = 1000
 """Most parts in one multipart body, files or not (Starlette's own default for fields)."""
+CALLBACKS = ("on_part_begin", "on_header_field", "on_header_value", "on_header_end",
+             "on_part_data", "on_part_end", "on_end")  # fmt: skip
 
 _PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
@@ -79,61 +83,80 @@ def boundary_of(content_type: str) -> bytes:
     return boundary.encode("ascii")
 
 
-def _disposition(headers: bytes) -> tuple[str, str | None]:
-    """Field name and filename from a part's headers (Content-Disposition: form-data; ...)."""
-    for line in headers.split(b"\r\n"):
-        key, colon, value = line.partition(b":")
-        if colon and key.strip().lower() == b"content-disposition":
-            text = value.decode("utf-8", "replace")
-            if media_type(text) != "form-data":
-                break
-            params = header_params(text)
-            if "name" not in params:
-                break
-            filename = params.get("filename")
-            extended = params.get("filename*", "")
-            if extended.lower().startswith("utf-8''"):  # RFC 5987, as some clients send it
-                filename = unquote(extended[7:])
-            return params["name"], filename
-    raise MalformedBody(
-        "multipart part without a 'Content-Disposition: form-data; name=...' header "
-        f"(headers {headers[:120]!r})"
-    )
+def disposition(value: bytes) -> tuple[str, str | None]:
+    """Field name and filename from a part's `Content-Disposition: form-data; ...` value."""
+    text = value.decode("utf-8", "replace")
+    params = header_params(text)
+    if media_type(text) != "form-data" or "name" not in params:
+        raise MalformedBody(
+            "multipart part without a 'Content-Disposition: form-data; name=...' header "
+            f"(got {text[:120]!r})"
+        )
+    filename = params.get("filename")
+    extended = params.get("filename*", "")
+    if extended.lower().startswith("utf-8''"):  # RFC 5987, as some clients send it
+        filename = unquote(extended[7:])
+    return params["name"], filename
+
+
+class _Collector:
+    """python-multipart's callbacks, gathering each part's headers and data."""
+
+    def __init__(self) -> None:
+        self.parts: list[Part] = []
+        self.headers: dict[bytes, bytes] = {}
+        self.field: list[bytes] = []
+        self.value: list[bytes] = []
+        self.data: list[bytes] = []
+        self.ended = False
+
+    def on_part_begin(self) -> None:
+        if len(self.parts) == MAX_PARTS:
+            raise PayloadTooLarge(f"more than {MAX_PARTS} parts in one multipart body")
+        self.headers, self.data = {}, []
+
+    def on_header_field(self, buffer: bytes, start: int, end: int) -> None:
+        self.field.append(buffer[start:end])
+
+    def on_header_value(self, buffer: bytes, start: int, end: int) -> None:
+        self.value.append(buffer[start:end])
+
+    def on_header_end(self) -> None:
+        self.headers[b"".join(self.field).strip().lower()] = b"".join(self.value)
+        self.field, self.value = [], []
+
+    def on_part_data(self, buffer: bytes, start: int, end: int) -> None:
+        self.data.append(buffer[start:end])
+
+    def on_part_end(self) -> None:
+        name, filename = disposition(self.headers.get(b"content-disposition", b""))
+        self.parts.append(Part(name, filename, b"".join(self.data)))
+
+    def on_end(self) -> None:
+        self.ended = True
 
 
 def parse_multipart(body: bytes, boundary: bytes) -> list[Part]:
-    """Every part of a multipart/form-data body, in order."""
+    """Every part of a multipart/form-data body, in order, read by python-multipart's parser."""
     delimiter = b"--" + boundary
-    if body.startswith(delimiter):
-        position = len(delimiter)
-    else:  # a preamble before the first delimiter is allowed, and ignored
+    if not body.startswith(delimiter):  # a preamble before the first delimiter is ignored
         found = body.find(b"\r\n" + delimiter)
         if found < 0:
             raise MalformedBody(
                 f"not a multipart body: no part starts with the boundary {boundary.decode()!r}"
             )
-        position = found + 2 + len(delimiter)
-    parts: list[Part] = []
-    while True:
-        if body.startswith(b"--", position):
-            return parts  # the close delimiter; an epilogue after it is ignored
-        line_end = body.find(b"\r\n", position)
-        if line_end < 0 or body[position:line_end].strip(b" \t"):
-            raise MalformedBody("multipart body ends without its closing boundary")
-        start = line_end + 2
-        end = body.find(b"\r\n" + delimiter, start)
-        if end < 0:
-            raise MalformedBody("multipart body ends without its closing boundary")
-        if len(parts) == MAX_PARTS:
-            raise PayloadTooLarge(f"more than {MAX_PARTS} parts in one multipart body")
-        if body.startswith(b"\r\n", start):  # a part with no headers at all
-            raise MalformedBody("multipart part without headers")
-        split = body.find(b"\r\n\r\n", start, end)
-        if split < 0:
-            raise MalformedBody("multipart part whose headers do not end before its data")
-        name, filename = _disposition(body[start:split])
-        parts.append(Part(name, filename, body[split + 4 : end]))
-        position = end + 2 + len(delimiter)
+        body = body[found + 2 :]
+    collector = _Collector()
+    callbacks = {name: getattr(collector, name) for name in CALLBACKS}
+    try:
+        parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as e:
+        raise MalformedBody(f"multipart body cannot be read: {e}") from None
+    if not collector.ended:
+        raise MalformedBody("multipart body ends without its closing boundary")
+    return collector.parts
 
 
 def upload_body(field: str, description: str, *, many: bool) -> dict[str, Any]:
