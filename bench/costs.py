@@ -4,10 +4,10 @@
 
 One ccvae-serve worker (one thread) on the shipped model, with the default limits. For each
 case the worker's peak RSS is reset (`/proc/<pid>/clear_refs`), the request is sent `REPEATS`
-times one after another, and the worker's CPU time per request and its peak RSS above the idle
-baseline are read from /proc; then a burst of `BURST` copies at once, after which the RSS must
-come back to the baseline. The attacks of issue 13 are sent too: each must be refused (4xx)
-cheaply.
+times one after another, and the worker's CPU time per request and its peak RSS above the case's
+start are read from /proc; then a burst of `BURST` copies at once, after which the RSS must come
+back to the idle baseline. `CCVAE_SERVER=uvicorn python -m bench.costs` runs it under uvicorn.
+The attacks of issue 13 are sent too: each must be refused (4xx) cheaply.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from PIL import Image
 
 from bench.server import Server, ccvae_serve, free_port
 from service.settings import Settings
+from service.tensors import JSON_NUMBER_BYTES
 
 REPEATS = 5
 BURST = 12
@@ -69,17 +70,26 @@ def raw(path: str, data: bytes, kind: str = "image/png") -> Case:
     return Case(path, "POST", path, {"content-type": kind}, data)
 
 
-def tensors(model: str, name: str, rows: int, width: int) -> Case:
-    data = np.random.default_rng(0).standard_normal((rows, width)).round(4).tolist()
-    body = {"inputs": [{"name": name, "shape": [rows, width], "datatype": "FP32", "data": data}]}
+def tensors(model: str, name: str, shape: list[int]) -> Case:
+    data = np.random.default_rng(0).random(int(np.prod(shape))).round(4).tolist()
+    body = {"inputs": [{"name": name, "shape": shape, "datatype": "FP32", "data": data}]}
     return Case("", "POST", f"/v2/models/{model}/infer", {"content-type": "application/json"},
                 json.dumps(body).encode())  # fmt: skip
+
+
+def binary(case: Case) -> Case:
+    """The same request, asking for every output as binary data."""
+    body = json.loads(case.body)
+    body["parameters"] = {"binary_data_output": True}
+    return Case(case.name, case.method, case.path, case.headers, json.dumps(body).encode())
 
 
 def cases(settings: Settings) -> list[tuple[str, Case, bool]]:
     """(what, request, legal): the costliest legal request of each kind, then the attacks."""
     side = int(settings.max_image_pixels**0.5)
     rows = settings.max_infer_rows
+    pixels = 28 * 28  # the decoder's output per row
+    json_rows = min(rows, settings.max_response_bytes // (JSON_NUMBER_BYTES * pixels))
     half = settings.max_request_pixels // 2
     two = [("file", (f"{i}.png", picture(half // side, side, "RGBA"))) for i in range(2)]
     return [
@@ -91,9 +101,12 @@ def cases(settings: Settings) -> list[tuple[str, Case, bool]]:
          Case("", "POST", "/classify", {}, b"", two), True),
         ("/classify, one 4096x4096 JPEG (decoded at 512x512)",
          raw("/classify", picture(4096, 4096, "RGB", "JPEG"), "image/jpeg"), True),
-        (f"/v2 decoder, {rows} rows, JSON out", tensors("decoder", "z", rows, 32), True),
-        (f"/v2 encoder, {rows} rows of 784, JSON in", tensors("encoder", "image", rows, 784),
+        (f"/v2 decoder, {json_rows} rows, JSON out (the response limit)",
+         tensors("decoder", "z", [json_rows, 32]), True),
+        (f"/v2 decoder, {rows} rows, binary out", binary(tensors("decoder", "z", [rows, 32])),
          True),
+        (f"/v2 encoder, {rows} rows of 28x28, JSON in",
+         tensors("encoder", "image", [rows, 1, 28, 28]), True),
         (f"/generate n={settings.max_samples} format=json",
          Case("", "POST", f"/generate?label=3&n={settings.max_samples}&format=json", {}, b""),
          True),
@@ -102,7 +115,7 @@ def cases(settings: Settings) -> list[tuple[str, Case, bool]]:
         ("attack: four PNGs of 16,777,216x1",
          Case("", "POST", "/classify", {}, b"",
               [("file", (f"{i}.png", png_header(2**24, 1))) for i in range(4)]), False),
-        ("attack: /v2 decoder of 80,000 rows", tensors("decoder", "z", 80_000, 32), False),
+        ("attack: /v2 decoder of 80,000 rows", tensors("decoder", "z", [80_000, 32]), False),
     ]  # fmt: skip
 
 
@@ -143,15 +156,16 @@ def main() -> None:
                   f"pixels, side {settings.max_image_side}, {settings.max_request_pixels} pixels "
                   f"a request, {settings.max_infer_rows} rows, {settings.max_response_bytes} "
                   "response bytes\n")  # fmt: skip
-            print("| request | status | body (kB) | CPU ms | peak RSS over idle (MiB) "
+            print("| request | status | body (kB) | CPU ms | peak RSS over its start (MiB) "
                   f"| RSS after {BURST} at once, over idle (MiB) |")  # fmt: skip
             print("|---|---:|---:|---:|---:|---:|")
             for what, case, legal in cases(settings):
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
+                start = status_field(pid, "VmRSS")
                 cpu = server.cpu_seconds()
                 statuses = {send(client, case) for _ in range(REPEATS)}
                 cpu_ms = 1000 * (server.cpu_seconds() - cpu) / REPEATS
-                peak = status_field(pid, "VmHWM") - baseline
+                peak = status_field(pid, "VmHWM") - start
                 after = "–"
                 if legal:
                     with ThreadPoolExecutor(BURST) as pool:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from service import imaging
+from service import imaging, memory
 from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
 from service.manifest import load_manifest
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         imaging.configure_pillow(settings.max_image_pixels)
+        memory.return_large_blocks()
         manifest = load_manifest(settings.model_dir)
         runtime = await asyncio.to_thread(Runtime.load, manifest, settings.device, settings.threads)
         plane = DataPlane(runtime, settings, metrics)

@@ -89,6 +89,7 @@ class DataPlane:
         if runtime.has_density:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
             self.sources = ("density", "prior")
+        self._large = asyncio.Lock()
         self._encoder: MicroBatcher[Encoding] | None = None
         self._decoder: MicroBatcher[np.ndarray] | None = None
         if settings.batching:
@@ -150,7 +151,10 @@ class DataPlane:
             )
         if declared <= INLINE_PIXELS:
             return prepare_all()
-        return await asyncio.to_thread(prepare_all)
+        # NOTE: one large upload at a time per worker: the GIL would interleave them anyway, and
+        # in parallel their decoded pixels would add up.
+        async with self._large:
+            return await asyncio.to_thread(prepare_all)
 
     async def encode(self, images: np.ndarray) -> Encoding:
         """Posterior and class probabilities of a batch of model inputs."""

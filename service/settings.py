@@ -65,12 +65,12 @@ class Settings(BaseSettings):
     max_image_side: int = Field(default=4096, gt=0)
     """Longest side of an image accepted, in pixels, read from its header before decoding (a
     16,777,216 x 1 picture is refused although its pixels are within the limit)."""
-    max_request_pixels: int = Field(default=2**23, gt=0)
+    max_request_pixels: int = Field(default=2**22, gt=0)
     """Most pixels that the images of one request of several may declare together (checked from
     their headers before any is decoded): it bounds the CPU time of one batch upload."""
     max_infer_rows: int = Field(default=256, gt=0)
     """Largest batch (rows, the first axis) of one /v2 inference request."""
-    max_response_bytes: int = Field(default=8 * 2**20, gt=0)
+    max_response_bytes: int = Field(default=4 * 2**20, gt=0)
     """Largest /v2 response, in bytes, estimated from the output shapes before the model runs
     (JSON numbers counted at 25 bytes each, binary data at its item size)."""
     max_header_bytes: int = Field(default=64 * 2**10, gt=0)
