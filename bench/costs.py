@@ -6,7 +6,8 @@ One ccvae-serve worker (one thread) on the shipped model, with the default limit
 case the worker's peak RSS is reset (`/proc/<pid>/clear_refs`), the request is sent `REPEATS`
 times one after another, and the worker's CPU time per request and its peak RSS above the case's
 start are read from /proc; then a burst of `BURST` copies at once, after which the RSS must come
-back to the idle baseline. `CCVAE_SERVER=uvicorn python -m bench.costs` runs it under uvicorn.
+back to the idle baseline (read once the worker's periodic malloc_trim has run).
+`CCVAE_SERVER=uvicorn python -m bench.costs` runs it under uvicorn.
 The attacks of issue 13 are sent too: each must be refused (4xx) cheaply.
 """
 
@@ -27,12 +28,13 @@ import numpy as np
 from PIL import Image
 
 from bench.server import Server, ccvae_serve, free_port
+from service.memory import TRIM_INTERVAL_S
 from service.settings import Settings
 from service.tensors import JSON_NUMBER_BYTES
 
 REPEATS = 5
 BURST = 12
-SETTLE_S = 2.0
+SETTLE_S = TRIM_INTERVAL_S + 1.0
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plane = DataPlane(runtime, settings, metrics)
         plane.start()
         publisher = asyncio.create_task(publish(metrics)) if settings.metrics_dir else None
+        trimmer = asyncio.create_task(memory.trim_periodically())
         app.state.plane = plane
         log.info("ready: %s on %s", settings.model_dir, runtime.provider)
         try:
             yield
         finally:
             app.state.plane = None
+            trimmer.cancel()
             await plane.stop()
             if publisher is not None:
                 publisher.cancel()

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     their headers before any is decoded): it bounds the CPU time of one batch upload."""
     max_infer_rows: int = Field(default=256, gt=0)
     """Largest batch (rows, the first axis) of one /v2 inference request."""
-    max_response_bytes: int = Field(default=4 * 2**20, gt=0)
+    max_response_bytes: int = Field(default=2 * 2**20, gt=0)
     """Largest /v2 response, in bytes, estimated from the output shapes before the model runs
     (JSON numbers counted at 25 bytes each, binary data at its item size)."""
     max_header_bytes: int = Field(default=64 * 2**10, gt=0)
