@@ -8,6 +8,9 @@ The contract (all with a dynamic batch axis N; D = Dc + Ds):
     density.onnx     label int64 [N] → loc [N, D], scale_tril [N, D, D]
                      (a Gaussian per label fitted to the training digits' codes after training,
                      training/density.py; what generation samples from. `--no-density` skips it)
+    ood.onnx         image, z, reconstruction → score, reconstruction_nll, latent_nll [N]
+                     (with the density: an out-of-distribution score calibrated on the
+                     validation digits, training/ood.py; its calibration is the manifest's `ood`)
 `manifest.json` makes the directory explain itself without this code: classes, image shape and
 range, latent split, file hashes, the training configuration, test metrics and versions.
 
@@ -39,6 +42,7 @@ from training.evaluate import evaluate, generation_quality
 from training.judge import load_judge
 from training.model import CCVAE
 from training.onnx_io import OPSET, export_graph, sha256
+from training.ood import calibrate
 
 FORMAT_VERSION = 1
 
@@ -256,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.extra_metrics:
         metrics.update(json.loads(Path(args.extra_metrics).read_text()))
     write_manifest(out, model, files, state["train_config"], metrics, args.version)
+    if density is not None:  # the out-of-distribution score reads the density: training/ood.py
+        calibrate(out, args.data_dir)
     print(f"exported {', '.join(files)} to {out} (test accuracy {metrics.get('test_accuracy')})")
 
 

@@ -7,14 +7,15 @@ negative log-likelihoods in nats:
     r(x) = −Σ_pixels [x log x̂ + (1 − x) log(1 − x̂)]          (Bernoulli p(x|ẑ); x̂ clipped to ε)
     l(ẑ) = −log Σ_y (1/K) N(ẑ; μ_y, Σ_y)                       (the fitted density.onnx, a mixture)
 
-    score(x) = (r − median r)/MAD r + (l − median l)/MAD l
+    score(x) = max((r − median r)/MAD r, (l − median l)/MAD l)
 
 with the median and the scaled median absolute deviation (1.4826·MAD) of each term taken on the
-run's validation digits, so that each term counts in units of its spread among real digits.
-r alone misses strokes and letters that the decoder redraws well; l alone misses noise whose
-code lands among the digits' codes; their sum beats either and the classifier's maximum softmax
-probability (results/ood/). r alone also gives a black image a higher likelihood than any test
-digit (the pitfall of Nalisnick et al., 2019); l flags it.
+run's validation digits, so that each term counts in units of its spread among real digits, and
+an image is as unusual as its more unusual term. r alone misses strokes and letters that the
+decoder redraws well; l alone misses noise whose code lands among the digits' codes; together
+they beat either and the classifier's maximum softmax probability (results/ood/). r alone gives
+a black image a higher likelihood than any test digit (the pitfall of Nalisnick et al., 2019):
+l flags it, and the maximum keeps it flagged where a sum of the two would not.
 
 Calibration: the score of every validation digit; `threshold` is their (1 − false alarm rate)
 quantile, and `quantiles` (0, 1, …, 100 %) turn a score into its percentile among them.
@@ -50,7 +51,7 @@ MAD_TO_SD = 1.4826
 INPUTS = ("image", "z", "reconstruction")
 OUTPUTS = ("score", "reconstruction_nll", "latent_nll")
 DESCRIPTION = (
-    "(r - median r)/MAD r + (l - median l)/MAD l on the validation digits; r = -log p(x|z) "
+    "max((r - median r)/MAD r, (l - median l)/MAD l) on the validation digits; r = -log p(x|z) "
     "(Bernoulli, decoder at the posterior mean), l = -log of the posterior mean under the fitted "
     "latent density (a uniform mixture over labels); higher is less like a digit"
 )
@@ -83,7 +84,7 @@ class OODScore(nn.Module):
         white = torch.matmul(diff.unsqueeze(-2), self.whiten.transpose(-1, -2)).squeeze(-2)
         l_ = -torch.logsumexp(self.log_weight - 0.5 * white.pow(2).sum(-1), dim=1)  # (N,)
         standard = (torch.stack([r, l_], 1) - self.center) / self.spread  # (N, 2)
-        return standard.sum(1), r, l_
+        return standard.amax(1), r, l_
 
     def calibrate_terms(self, r: np.ndarray, l_: np.ndarray) -> None:
         """Set the medians and scaled MADs of the two terms from held-out digits."""
