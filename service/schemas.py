@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.dataplane import Source
+from service.manifest import OODSpec
 
 _PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
 
@@ -124,7 +125,7 @@ class ModelInfo(BaseModel):
     provider: str = Field(description="The onnxruntime execution provider the sessions run on.")
     device: str = Field(description="The device setting the provider was chosen from.")
     batching: bool
-    ood: dict[str, Any] | None = Field(
+    ood: OODSpec | None = Field(
         default=None, description="The out-of-distribution score's calibration, if any."
     )
     card: str | None = Field(default=None, description="Path of the model card, if any.")

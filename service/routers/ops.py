@@ -42,7 +42,7 @@ async def model(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInfo:
         provider=plane.runtime.provider,
         device=settings.device,
         batching=settings.batching,
-        ood=None if m.ood is None else m.ood.model_dump(mode="json"),
+        ood=m.ood,
         card=CARD_PATH if m.card is not None else None,
     )
 
