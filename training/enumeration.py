@@ -29,6 +29,7 @@ from training.objectives import (
     _prefixed,
     bernoulli_log_likelihood,
     categorical_entropy,
+    pseudo_label,
     reparameterize,
     standard_normal_kl,
 )
@@ -68,7 +69,10 @@ class EnumeratedLoss(LossTerms):
         return rec.view(k, b).T, kl.view(k, b).T
 
     def unlabelled(
-        self, x: torch.Tensor, x_clean: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        x_clean: torch.Tensor | None = None,
+        x_strong: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict]:
         h = self.model.encoder.features(x)
         logits = self.model.classifier(h)
@@ -80,11 +84,14 @@ class EnumeratedLoss(LossTerms):
         y_term = log_k - entropy if self.kl_to_prior else entropy
         loss = rec + self.w.beta * kl + y_term
         terms = {"rec_u": rec, "kl_u": kl, "entropy": entropy}
-        if x_clean is not None and self.w.consistency > 0:
-            with torch.no_grad():
-                confidence, target = self.model.classify(x_clean).softmax(-1).max(-1)
-                mask = (confidence >= self.w.threshold).float()
-            pseudo = self.w.consistency * mask * F.cross_entropy(logits, target, reduction="none")
+        if self.w.consistency > 0 and (x_strong is not None or x_clean is not None):
+            if x_strong is not None:  # FixMatch: the weak view x teaches the strong view
+                teacher, student = logits, self.model.classify(x_strong)
+            else:
+                with torch.no_grad():
+                    teacher = self.model.classify(x_clean)
+                student = logits
+            pseudo, mask = pseudo_label(teacher, student, self.w)
             loss = loss + pseudo
             terms.update(pseudo=pseudo, pseudo_share=mask)
         return loss.mean(), {k: v.mean().detach() for k, v in terms.items()}

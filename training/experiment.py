@@ -38,7 +38,15 @@ from training.figures import Curve, comparison, intervention_tradeoff, make_figu
 from training.intervention import intervention_quality, keep_curve
 from training.judge import Judge, load_judge
 from training.model import CCVAE
-from training.train import TrainConfig, add_train_args, config_from_args, resolve_device, train
+from training.train import (
+    PROTOCOL_DEFAULTS,
+    TrainConfig,
+    add_train_args,
+    config_from_args,
+    resolve_device,
+    selected_checkpoint,
+    train,
+)
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
@@ -87,6 +95,9 @@ def run_key(cfg: TrainConfig) -> str:
     fields = asdict(replace(cfg, data_dir=None))
     if fields["model_kind"] == "ccvae":
         del fields["model_kind"]
+    for key, default in PROTOCOL_DEFAULTS.items():
+        if fields[key] == default:
+            del fields[key]
     text = json.dumps(fields, sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
@@ -145,7 +156,7 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
         if not judge_dir or LATER_KEYS[cfg.model_kind] <= result.keys():
             return result
         if "intervention_fidelity" in result:  # only measures added later are missing
-            model, _ = load_model(out / "best.pt")
+            model, _ = load_model(selected_checkpoint(cfg, out))
             images, labels = load_mnist("test", cfg.data_dir)
             result.update(later_measures(cfg, model, load_judge(judge_dir), images, labels))
             result_path.write_text(json.dumps(result, indent=2) + "\n")
@@ -155,7 +166,7 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
     train(cfg, out, device, resume=True)
-    model, state = load_model(out / "best.pt")
+    model, state = load_model(selected_checkpoint(cfg, out))
     images, labels = load_mnist("test", cfg.data_dir)
     test = evaluate(model, images, labels)
     result: dict[str, Any] = {

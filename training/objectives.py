@@ -16,9 +16,11 @@ Two switchable objectives, both per image (a minibatch mean of per-image losses)
                           + β·Σ_y q(y|z_c)·KL(q(z_c|x) ‖ p(z_c|y)) + KL(q(y|z_c) ‖ p(y))
 
 Optionally (`consistency` γ > 0, a departure from the report that the label budget needs), an
-unlabelled digit whose clean view the classifier reads with confidence ≥ τ also teaches its
-augmented view that label: + γ·1[max q(y|x_clean) ≥ τ]·CE(argmax q(y|x_clean), q(y|z_c(x_aug))),
-the pseudo-labelling of FixMatch (Sohn et al., 2020) applied to q(y|z_c).
+unlabelled digit whose teacher view the classifier reads with confidence ≥ τ also teaches its
+student view that label: + γ·1[max q(y|x_teacher) ≥ τ]·CE(argmax q(y|x_teacher), q(y|x_student)),
+the pseudo-labelling of FixMatch (Sohn et al., 2020) applied to q(y|z_c). Without a strong view
+the teacher is the clean digit and the student its (weakly) augmented view; with one
+(`x_strong`), as in FixMatch, the teacher is the weak view and the student the strong view.
 
 Optionally (`generation` λ > 0), digits generated from the prior must be read as their label:
 + λ·CE(y, q(y|z_c = enc(dec(z_c ~ p(z_c|y), z_s ~ N(0, I))))), y uniform, with the encoder and
@@ -109,6 +111,18 @@ class LossWeights:
     generation_batch: int = 64
 
 
+def pseudo_label(
+    teacher_logits: torch.Tensor, student_logits: torch.Tensor, w: LossWeights
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image γ·1[max q_teacher ≥ τ]·CE(argmax q_teacher, q_student), and the mask; no
+    gradient reaches the teacher."""
+    with torch.no_grad():
+        confidence, target = teacher_logits.softmax(-1).max(-1)
+        mask = (confidence >= w.threshold).float()
+    ce = F.cross_entropy(student_logits, target, reduction="none")
+    return w.consistency * mask * ce, mask
+
+
 class LossTerms(nn.Module):
     """Sums a model's labelled, unlabelled and generated terms: the forward every objective shares.
 
@@ -125,6 +139,7 @@ class LossTerms(nn.Module):
         y_l: torch.Tensor | None,
         x_u: torch.Tensor | None,
         x_u_clean: torch.Tensor | None = None,
+        x_u_strong: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         total = torch.zeros((), device=self.model.classifier.weight.device)
         terms: dict[str, torch.Tensor] = {}
@@ -133,7 +148,7 @@ class LossTerms(nn.Module):
             total = total + loss_l
             terms.update(t, loss_l=loss_l.detach())
         if x_u is not None:
-            loss_u, t = self.unlabelled(x_u, x_u_clean)
+            loss_u, t = self.unlabelled(x_u, x_u_clean, x_u_strong)
             total = total + loss_u
             terms.update(t, loss_u=loss_u.detach())
         if self.w.generation > 0:
@@ -147,9 +162,10 @@ class LossTerms(nn.Module):
 class SemiSupervisedLoss(LossTerms):
     """The training objective as a module, so DistributedDataParallel can wrap one forward.
 
-    forward(x_l, y_l, x_u, x_u_clean) returns the mean labelled loss plus the mean unlabelled
-    loss, and a dict of detached terms for logging. Either batch may be None (all-labelled or no
-    labels); x_u_clean, the unaugmented x_u, is needed only by the pseudo-label term.
+    forward(x_l, y_l, x_u, x_u_clean, x_u_strong) returns the mean labelled loss plus the mean
+    unlabelled loss, and a dict of detached terms for logging. Either batch may be None
+    (all-labelled or no labels); x_u_clean (the unaugmented x_u) or x_u_strong (FixMatch's strong
+    view of it) is needed only by the pseudo-label term.
     """
 
     def __init__(self, model: CCVAE, objective: str, weights: LossWeights) -> None:
@@ -203,23 +219,14 @@ class SemiSupervisedLoss(LossTerms):
         terms = {"rec_l": -e["log_px"], "kl_s_l": e["kl_s"], "kl_c_l": kl_c, "ce": ce}
         return loss.mean(), {k: v.mean().detach() for k, v in terms.items()}
 
-    def pseudo_label(
-        self, x_clean: torch.Tensor, logits: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per image, γ·CE against the clean view's confident label (else 0); and the mask."""
-        with torch.no_grad():
-            loc, _ = self.model.encoder(x_clean)
-            q = self.model.classifier(self.model.split(loc)[0]).softmax(-1)
-            confidence, target = q.max(-1)
-            mask = (confidence >= self.w.threshold).float()
-        ce = F.cross_entropy(logits, target, reduction="none")
-        return self.w.consistency * mask * ce, mask
-
     def unlabelled(
-        self, x: torch.Tensor, x_clean: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        x_clean: torch.Tensor | None = None,
+        x_strong: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict]:
-        """Loss of unlabelled digits x; `x_clean` (the same digits before augmentation) turns
-        on the pseudo-label term."""
+        """Loss of unlabelled digits x; `x_clean` (the same digits before augmentation) or
+        `x_strong` (a strong view of them) turns on the pseudo-label term."""
         e = self._encode(x)
         prior_loc, prior_scale = self.model.all_priors()  # (C, Dc)
         kl_each = gaussian_kl(
@@ -234,8 +241,15 @@ class SemiSupervisedLoss(LossTerms):
             y_term = math.log(self.model.cfg.num_classes) - entropy
         loss = -e["log_px"] + self.w.beta * e["kl_s"] + self.w.kl_c * kl_c + y_term
         terms = {"rec_u": -e["log_px"], "kl_s_u": e["kl_s"], "kl_c_u": kl_c, "entropy": entropy}
-        if x_clean is not None and self.w.consistency > 0:
-            pseudo, mask = self.pseudo_label(x_clean, e["logits"])
+        if self.w.consistency > 0 and (x_strong is not None or x_clean is not None):
+            if x_strong is not None:  # FixMatch: the weak view x teaches the strong view
+                teacher = self.model.classifier(e["loc_c"])
+                student = self.model.classify(x_strong)
+            else:
+                with torch.no_grad():
+                    teacher = self.model.classify(x_clean)
+                student = e["logits"]
+            pseudo, mask = pseudo_label(teacher, student, self.w)
             loss = loss + pseudo
             terms.update(pseudo=pseudo, pseudo_share=mask)
         return loss.mean(), {k: v.mean().detach() for k, v in terms.items()}

@@ -23,8 +23,9 @@ from typing import Any
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from training.augment import random_affine
+from training.augment import random_affine, strong_view
 from training.baselines import MODELS, build_model
 from training.checkpoint import save_checkpoint
 from training.config import ModelConfig
@@ -53,11 +54,28 @@ class TrainConfig:
     augment: bool = True  # random affine jitter of every training digit
     consistency: float = 3.0  # γ of the pseudo-label term (needs augment)
     threshold: float = 0.8
+    strong_augment: bool = False  # FixMatch: pseudo-labels of the weak view teach a strong view
     generation: float = 20.0  # λ of the label term on generated digits
+    ema: float = 0.0  # decay of an exponential moving average of the weights; 0: none
+    selection: str = "best"  # the checkpoint a run is measured by: best validation, or last
     seed: int = 0
     limit: int | None = None  # use only the first N training images (smoke runs, CI)
     data_dir: str | None = None
     model: dict[str, Any] = field(default_factory=lambda: ModelConfig().to_dict())
+
+
+SELECTIONS = ("best", "last")
+# Keys of TrainConfig added with the few-label protocol (issue 18); at their defaults they are
+# left out of experiment run keys, so earlier runs keep theirs.
+PROTOCOL_DEFAULTS = {"strong_augment": False, "ema": 0.0, "selection": "best"}
+
+
+def selected_checkpoint(cfg: TrainConfig, out: Path) -> Path:
+    """The checkpoint a run is measured by: `best.pt` (best validation accuracy) or `last.pt`
+    (the fixed final epoch, the honest choice when no large labelled validation set exists)."""
+    if cfg.selection not in SELECTIONS:
+        raise ValueError(f"selection must be one of {SELECTIONS}, not {cfg.selection!r}")
+    return out / f"{cfg.selection}.pt"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -109,6 +127,10 @@ def train(
 ) -> dict:
     """Train, writing `metrics.jsonl`, `last.pt` and `best.pt` (best validation accuracy).
 
+    With `cfg.ema` > 0 the weights evaluated, checkpointed under "model" and exported are the
+    moving average θ̄ ← ema·θ̄ + (1 − ema)·θ, updated after every step; the checkpoint also
+    carries the raw weights ("training_model") and the average's state ("ema"), for resume.
+
     `stop_after` ends this invocation after that many epochs in all, as an interruption would;
     `resume` then continues from `last.pt` exactly as if the run had never stopped.
     """
@@ -140,6 +162,12 @@ def train(
     step_fn: torch.nn.Module = objective
     if world > 1:
         step_fn = DistributedDataParallel(objective)
+    ema = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
+        if cfg.ema > 0
+        else None
+    )
+    evaluated = model if ema is None else ema.module
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
 
@@ -153,7 +181,9 @@ def train(
     last_path, best_path = out / "last.pt", out / "best.pt"
     if resume and last_path.exists():
         state = torch.load(last_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
+        model.load_state_dict(state.get("training_model", state["model"]))
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         g.set_state(state["batch_rng"])
@@ -176,23 +206,28 @@ def train(
         for _ in progress(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}"):
             idx_l = shard(labelled.next())
             x_l, y_l = to_float(images[idx_l]).to(device), labels[idx_l].to(device)
-            x_u = x_u_clean = None
+            x_u = x_u_clean = x_u_strong = None
             if unlabelled is not None:
                 x_u = x_u_clean = to_float(images[shard(unlabelled.next())]).to(device)
             if cfg.augment:
                 x_l = random_affine(x_l)
                 x_u = random_affine(x_u) if x_u is not None else None
-            loss, terms = step_fn(x_l, y_l, x_u, x_u_clean if cfg.consistency else None)
+            if cfg.strong_augment and x_u_clean is not None:
+                x_u_strong, x_u_clean = strong_view(x_u_clean), None
+            teacher = x_u_clean if cfg.consistency else None
+            loss, terms = step_fn(x_l, y_l, x_u, teacher, x_u_strong)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if ema is not None:
+                ema.update_parameters(model)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v)
         scheduler.step()
         seconds = time.perf_counter() - t0
         if not is_main:
             continue
-        val = evaluate(model, images[split.validation], labels[split.validation])
+        val = evaluate(evaluated, images[split.validation], labels[split.validation])
         record = {
             "epoch": epoch + 1,
             "seconds": round(seconds, 2),
@@ -207,7 +242,12 @@ def train(
         improved = val["accuracy"] > best
         best = max(best, val["accuracy"])
         state = {
-            "model": model.state_dict(),
+            "model": evaluated.state_dict(),
+            **(
+                {"training_model": model.state_dict(), "ema": ema.state_dict()}
+                if ema is not None
+                else {}
+            ),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "batch_rng": g.get_state(),
@@ -313,6 +353,25 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
         "--threshold", type=float, default=d.threshold, help="confidence τ a pseudo-label needs"
     )
     p.add_argument(
+        "--strong-augment",
+        action=argparse.BooleanOptionalAction,
+        default=d.strong_augment,
+        help="FixMatch: pseudo-labels read off the weak view teach a strong view (larger affine "
+        "with shear, stroke thickness, cutout) instead of the clean view teaching the weak one",
+    )
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=d.ema,
+        help="decay of the moving average of the weights that is evaluated and saved (0: none)",
+    )
+    p.add_argument(
+        "--selection",
+        choices=SELECTIONS,
+        default=d.selection,
+        help="the checkpoint a run is measured by: best validation accuracy, or the last epoch",
+    )
+    p.add_argument(
         "--generation",
         type=float,
         default=d.generation,
@@ -362,7 +421,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         augment=args.augment,
         consistency=args.consistency,
         threshold=args.threshold,
+        strong_augment=args.strong_augment,
         generation=args.generation,
+        ema=args.ema,
+        selection=args.selection,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,
