@@ -21,7 +21,6 @@ and no prior.onnx, since p(z) = N(0, I). The service serves a CCVAE directory on
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,13 @@ import torch
 from torch import nn
 
 from training.baselines import M2, LabelledVAE
-from training.checkpoint import load_model
+from training.checkpoint import checkpoint_parser, load_model
 from training.config import CLASSES, IMAGE_SHAPE
 from training.data import load_mnist
-from training.density import LatentDensity, fit_training_density
+from training.density import LatentDensity, checkpoint_density
 from training.evaluate import evaluate, generation_quality
 from training.judge import load_judge
-from training.model import CCVAE
+from training.model import CCVAE, LabelModel
 from training.onnx_io import OPSET, export_graph, sha256
 
 FORMAT_VERSION = 1
@@ -109,7 +108,7 @@ def baseline_graphs(
     }
 
 
-def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
+def graphs(model: LabelModel) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
     """Each exported graph: module, named example inputs, output names."""
     if isinstance(model, LabelledVAE):
         return baseline_graphs(model)
@@ -123,7 +122,7 @@ def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], li
 
 
 def export_onnx(
-    model: Any, out: Path, density: LatentDensity | None = None
+    model: LabelModel, out: Path, density: LatentDensity | None = None
 ) -> dict[str, dict[str, Any]]:
     """Write and check the graphs; return the manifest's `files` section."""
     out.mkdir(parents=True, exist_ok=True)
@@ -156,7 +155,7 @@ DESCRIPTIONS = {
 
 def write_manifest(
     out: Path,
-    model: Any,
+    model: LabelModel,
     files: dict[str, dict[str, Any]],
     train_config: dict[str, Any],
     metrics: dict[str, Any],
@@ -184,7 +183,7 @@ def write_manifest(
 
 
 def test_metrics(
-    model: Any, data_dir: str | None, judge: str | None, density: LatentDensity | None = None
+    model: LabelModel, data_dir: str | None, judge: str | None, density: LatentDensity | None = None
 ) -> dict[str, Any]:
     """Test-set accuracy, reconstruction error and (with a judge) generation quality: from the
     fitted density when there is one, which is what the service samples, and from the priors."""
@@ -207,12 +206,7 @@ def test_metrics(
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(
-        prog="ccvae-export",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("checkpoint", help="a .pt checkpoint written by ccvae-train")
+    p = checkpoint_parser("ccvae-export", __doc__)
     p.add_argument("--out", default="models/ccvae-mnist", help="model directory to write")
     p.add_argument(
         "--data-dir",
@@ -244,9 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
     out = Path(args.out)
-    density = None
-    if isinstance(model, CCVAE) and not args.no_density:
-        density = fit_training_density(model, state["train_config"], args.data_dir)
+    density = checkpoint_density(model, state, args.data_dir, wanted=not args.no_density)
     files = export_onnx(model, out, density)
     metrics: dict[str, Any] = {}
     if not args.skip_metrics:
