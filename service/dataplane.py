@@ -91,11 +91,21 @@ class DataPlane:
             self.sources = ("density", "prior")
         self._large = asyncio.Lock()
         self._encoder: MicroBatcher[Encoding] | None = None
+        self._reader: MicroBatcher[Encoding] | None = None
         self._decoder: MicroBatcher[np.ndarray] | None = None
         if settings.batching:
             wait = settings.max_wait_ms / 1000.0
             self._encoder = MicroBatcher(
-                lambda x: _fields(runtime.encode_and_classify(x)),
+                lambda x: runtime.encode_and_classify(x).fields(),
+                lambda parts: Encoding(*parts),
+                max_batch=settings.max_batch,
+                max_wait_s=wait,
+                on_batch=lambda n: metrics.observe_batch("encoder", n),
+            )
+            # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
+            # that /reconstruct and the like do not pay for a decoder run they do not use.
+            self._reader = MicroBatcher(
+                lambda x: runtime.read(x).fields(),
                 lambda parts: Encoding(*parts),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
@@ -111,13 +121,13 @@ class DataPlane:
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
-        for batcher in (self._encoder, self._decoder):
+        for batcher in (self._encoder, self._reader, self._decoder):
             if batcher is not None:
                 batcher.start()
 
     async def stop(self) -> None:
         """Stop the batchers, failing whatever still waits."""
-        for batcher in (self._encoder, self._decoder):
+        for batcher in (self._encoder, self._reader, self._decoder):
             if batcher is not None:
                 await batcher.stop()
 
@@ -161,6 +171,12 @@ class DataPlane:
         if self._encoder is not None:
             return await self._encoder.submit(images)
         return await run_model(self.runtime.encode_and_classify, images)
+
+    async def read(self, images: np.ndarray) -> Encoding:
+        """`encode`, plus the out-of-distribution scores when the model ships them."""
+        if self._reader is not None:
+            return await self._reader.submit(images)
+        return await run_model(self.runtime.read, images)
 
     async def decode(self, z: np.ndarray) -> Decoded:
         """Images of a batch of latent codes."""
@@ -240,7 +256,3 @@ class DataPlane:
             keep,
         )
         return await self.decode(z)
-
-
-def _fields(encoding: Encoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return encoding.loc, encoding.scale, encoding.probabilities

@@ -12,20 +12,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ROLES = ("encoder", "decoder", "classifier", "prior")
-OPTIONAL_ROLES = ("density",)
+OPTIONAL_ROLES = ("density", "ood")
 """A fitted latent density per label (label -> loc [N, D], scale_tril [N, D, D]): generation
-samples it when the model has one, and the priors otherwise."""
+samples it when the model has one, and the priors otherwise. An out-of-distribution score
+(image, posterior mean z, its reconstruction -> score [N] and its two terms), with its
+calibration in the manifest's `ood` block: image endpoints report it when the model has one."""
 SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "encoder": (("image",), ("loc", "scale")),
     "decoder": (("z",), ("image",)),
     "classifier": (("z_c",), ("logits",)),
     "prior": (("label",), ("loc", "scale")),
     "density": (("label",), ("loc", "scale_tril")),
+    "ood": (("image", "z", "reconstruction"), ("score", "reconstruction_nll", "latent_nll")),
 }
 """The input and output names the service calls each file with."""
+CARD = "README.md"
+"""The model card beside the manifest (Markdown, Hugging Face's form); optional and unpinned."""
 
 
 class ModelError(Exception):
@@ -60,6 +66,32 @@ class LatentSpec(_Frozen):
     s: int = Field(gt=0)
 
 
+class OODSpec(_Frozen):
+    """The out-of-distribution score's calibration on held-out training digits."""
+
+    score: str
+    """What the score is (higher: less like the training digits)."""
+    false_alarm_rate: float = Field(gt=0.0, lt=1.0)
+    threshold: float
+    """Scores above this are flagged; it flags `false_alarm_rate` of the held-out digits."""
+    quantiles: tuple[float, ...] = Field(min_length=2)
+    """The held-out digits' scores at evenly spaced percentiles from 0 to 100."""
+    calibration_images: int = Field(gt=0)
+    calibration_split: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OODSpec:
+        if any(b < a for a, b in zip(self.quantiles, self.quantiles[1:], strict=False)):
+            raise ValueError("ood.quantiles must be non-decreasing")
+        return self
+
+    def percentile(self, scores: np.ndarray) -> np.ndarray:
+        """Percent of held-out digits scoring lower, read off the quantiles (0 to 100)."""
+        grid = np.linspace(0.0, 100.0, len(self.quantiles))
+        percent: np.ndarray = np.interp(scores, self.quantiles, grid)
+        return percent
+
+
 class Manifest(_Frozen):
     """The validated manifest.json, plus the directory it was read from."""
 
@@ -74,6 +106,7 @@ class Manifest(_Frozen):
     training: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, Any] = Field(default_factory=dict)
+    ood: OODSpec | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Manifest:
@@ -90,12 +123,20 @@ class Manifest(_Frozen):
                     f"files.{role} declares inputs {list(declared.inputs)} and outputs "
                     f"{list(declared.outputs)}; the service needs {list(inputs)} -> {list(outputs)}"
                 )
+        if ("ood" in self.files) != (self.ood is not None):
+            raise ValueError("files.ood and the ood block (its calibration) come together")
         return self
 
     @property
     def roles(self) -> tuple[str, ...]:
         """The files the service loads: every required role, and the optional ones present."""
         return ROLES + tuple(role for role in OPTIONAL_ROLES if role in self.files)
+
+    @property
+    def card(self) -> Path | None:
+        """The model card's path, when the directory has one."""
+        path = self.directory / CARD
+        return path if path.is_file() else None
 
     def path(self, role: str) -> Path:
         """Absolute path of one ONNX file."""

@@ -1,4 +1,4 @@
-"""ONNX Runtime sessions of the four exported graphs, created and warmed up once at start.
+"""ONNX Runtime sessions of the exported graphs, created and warmed up once at start.
 
 Knows nothing of HTTP: it takes and returns numpy arrays whose leading axis is the batch.
 """
@@ -49,6 +49,12 @@ class Encoding:
     loc: np.ndarray  # (N, Dc + Ds)
     scale: np.ndarray  # (N, Dc + Ds)
     probabilities: np.ndarray  # (N, K)
+    ood: np.ndarray | None = None  # (N,) out-of-distribution scores, when asked and shipped
+
+    def fields(self) -> tuple[np.ndarray, ...]:
+        """The arrays, batch axis first, in constructor order (the micro-batcher splits them)."""
+        arrays = (self.loc, self.scale, self.probabilities)
+        return arrays if self.ood is None else (*arrays, self.ood)
 
 
 class Runtime:
@@ -135,11 +141,29 @@ class Runtime:
         probabilities = self.classify(loc[:, : self.manifest.latent.c])
         return Encoding(loc, scale, probabilities)
 
+    @property
+    def has_ood(self) -> bool:
+        """Whether the model ships an out-of-distribution score."""
+        return "ood" in self.sessions
+
+    def score(self, images: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Out-of-distribution scores of images with posterior means z: (N,); decodes z."""
+        feed = {"image": images.astype(np.float32), "z": z, "reconstruction": self.decode(z)}
+        (scores,) = self.sessions["ood"].run(["score"], feed)
+        return scores
+
+    def read(self, images: np.ndarray) -> Encoding:
+        """encode_and_classify, plus the out-of-distribution scores when the model has them."""
+        encoding = self.encode_and_classify(images)
+        if not self.has_ood:
+            return encoding
+        return Encoding(*encoding.fields(), ood=self.score(images, encoding.loc))
+
     def warm_up(self) -> None:
         """Run each graph once on a batch of two, checking the shapes the manifest promises."""
         c, s = self.manifest.latent.c, self.manifest.latent.s
         k, shape = len(self.manifest.classes), self.manifest.image.shape
-        encoding = self.encode_and_classify(np.zeros((2, *shape), np.float32))
+        encoding = self.read(np.zeros((2, *shape), np.float32))
         images = self.decode(encoding.loc)
         loc, scale = self.prior(np.arange(2) % k)
         found = {
@@ -150,6 +174,8 @@ class Runtime:
             "prior loc": (loc.shape, (2, c)),
             "prior scale": (scale.shape, (2, c)),
         }
+        if encoding.ood is not None:
+            found["ood score"] = (encoding.ood.shape, (2,))
         if self.has_density:
             loc, tril = self.density(np.arange(2) % k)
             found["density loc"] = (loc.shape, (2, c + s))

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.dataplane import Source
+from service.manifest import OODSpec
 
 _PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
 
@@ -15,14 +16,37 @@ def _example(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [example]})
 
 
+class OutOfDistribution(BaseModel):
+    """How unlike the held-out training digits one image is, by the model's own likelihood."""
+
+    model_config = _example({"score": 0.42, "percentile": 61.3, "flagged": False})
+
+    score: float = Field(description="Higher is less like a digit (the manifest's ood.score).")
+    percentile: float = Field(description="Percent of held-out training digits scoring lower.")
+    flagged: bool = Field(
+        description="Score above the threshold that flags the manifest's ood.false_alarm_rate "
+        "of held-out digits: this does not look like a digit."
+    )
+
+
 class Prediction(BaseModel):
     """The classifier's reading q(y|z_c) of one image."""
 
-    model_config = _example({"label": 7, "class_name": "7", "probabilities": _PROBABILITIES})
+    model_config = _example(
+        {
+            "label": 7,
+            "class_name": "7",
+            "probabilities": _PROBABILITIES,
+            "ood": {"score": 0.42, "percentile": 61.3, "flagged": False},
+        }
+    )
 
     label: int = Field(description="Index of the most probable class in the manifest's classes.")
     class_name: str = Field(description="That class's name in the manifest.")
     probabilities: list[float] = Field(description="One probability per class, summing to 1.")
+    ood: OutOfDistribution | None = Field(
+        default=None, description="Out-of-distribution score; absent when the model has none."
+    )
 
 
 class Gaussian(BaseModel):
@@ -101,6 +125,10 @@ class ModelInfo(BaseModel):
     provider: str = Field(description="The onnxruntime execution provider the sessions run on.")
     device: str = Field(description="The device setting the provider was chosen from.")
     batching: bool
+    ood: OODSpec | None = Field(
+        default=None, description="The out-of-distribution score's calibration, if any."
+    )
+    card: str | None = Field(default=None, description="Path of the model card, if any.")
 
 
 class Health(BaseModel):

@@ -18,14 +18,16 @@ label enters. Every model here answers the same questions (`classify`, `reconstr
 
 from __future__ import annotations
 
+import typing
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training.config import ModelConfig
+from training.config import ModelConfig, ModelKind
 from training.model import CCVAE, Decoder, Encoder
 
-MODELS = ("ccvae", "cvae", "m2")
+MODELS: tuple[str, ...] = typing.get_args(ModelKind)
 
 
 class LabelledVAE(nn.Module):
@@ -55,6 +57,9 @@ class LabelledVAE(nn.Module):
         """Logits of q(y|x), (B, K)."""
         return self.classifier(self.encoder.features(x))
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classify(x)
+
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         return self.classify(x).softmax(-1)
@@ -69,14 +74,20 @@ class LabelledVAE(nn.Module):
         z, y = self.encode_mean(x)
         return self.decode(z, y)
 
+    def sample_logits(
+        self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Bernoulli logits decoded under label y from z ~ N(0, temperature²·I)."""
+        device = self.classifier.weight.device
+        z = temperature * torch.randn((len(y), self.cfg.latent), generator=generator, device=device)
+        return self.decode(z, y)
+
     @torch.no_grad()
     def generate(
         self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Images (B, 1, 28, 28) in [0, 1] from z ~ N(0, I) under label y."""
-        device = self.classifier.weight.device
-        z = temperature * torch.randn((len(y), self.cfg.latent), generator=generator, device=device)
-        return torch.sigmoid(self.decode(z, y))
+        return torch.sigmoid(self.sample_logits(y, temperature, generator))
 
     @torch.no_grad()
     def intervene(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

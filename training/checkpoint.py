@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 from typing import Any
@@ -30,3 +31,14 @@ def load_model(checkpoint: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]
     )
     model.load_state_dict(state["model"])
     return model.eval(), state
+
+
+def checkpoint_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """The parser of a command that reads one checkpoint: its first positional argument."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description=(doc or "").splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("checkpoint", help="a .pt checkpoint written by ccvae-train")
+    return p

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from training.data import load_training_split, to_float
+from training.model import CCVAE
 
 
 class LatentDensity(nn.Module):
@@ -105,3 +106,13 @@ def fit_training_density(
         train_config["seed"],
     )
     return fit_density(model, images[torch.cat([split.labelled, split.unlabelled])])
+
+
+def checkpoint_density(
+    model: nn.Module, state: dict[str, Any], data_dir: str | None, wanted: bool = True
+) -> LatentDensity | None:
+    """The training digits' density of a checkpoint's model when it is wanted and the model
+    is a CCVAE (the baselines sample N(0, I) and have none), else None."""
+    if not wanted or not isinstance(model, CCVAE):
+        return None
+    return fit_training_density(model, state["train_config"], data_dir)

@@ -20,13 +20,14 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call
 
 from training.baselines import M2, LabelledVAE
+from training.config import LossWeights
 from training.objectives import (
     LossTerms,
-    LossWeights,
-    _prefixed,
+    Maybe,
+    Tensor,
+    Terms,
     bernoulli_log_likelihood,
     categorical_entropy,
     reparameterize,
@@ -67,9 +68,7 @@ class EnumeratedLoss(LossTerms):
         rec, kl = self.elbo_terms(h.repeat(k, 1), x.repeat(k, 1, 1, 1), y)
         return rec.view(k, b).T, kl.view(k, b).T
 
-    def unlabelled(
-        self, x: torch.Tensor, x_clean: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, dict]:
+    def unlabelled(self, x: Tensor, x_clean: Maybe = None, x_strong: Maybe = None) -> Terms:
         h = self.model.encoder.features(x)
         logits = self.model.classifier(h)
         q_y = logits.softmax(-1)  # (B, K)
@@ -80,25 +79,8 @@ class EnumeratedLoss(LossTerms):
         y_term = log_k - entropy if self.kl_to_prior else entropy
         loss = rec + self.w.beta * kl + y_term
         terms = {"rec_u": rec, "kl_u": kl, "entropy": entropy}
-        if x_clean is not None and self.w.consistency > 0:
-            with torch.no_grad():
-                confidence, target = self.model.classify(x_clean).softmax(-1).max(-1)
-                mask = (confidence >= self.w.threshold).float()
-            pseudo = self.w.consistency * mask * F.cross_entropy(logits, target, reduction="none")
+        if (pseudo_term := self.pseudo_labels(logits, x, x_clean, x_strong)) is not None:
+            pseudo, mask = pseudo_term
             loss = loss + pseudo
             terms.update(pseudo=pseudo, pseudo_share=mask)
         return loss.mean(), {k: v.mean().detach() for k, v in terms.items()}
-
-    def generated(self, batch: int) -> tuple[torch.Tensor, dict]:
-        """λ·CE of the frozen encoder body + classifier on digits decoded under label y."""
-        m = self.model
-        device = m.classifier.weight.device
-        y = torch.randint(0, m.cfg.num_classes, (batch,), device=device)
-        z = torch.randn(batch, m.cfg.latent, device=device)
-        x = torch.sigmoid(m.decode(z, y))
-        frozen = {k: v.detach() for k, v in m.named_parameters()}
-        h = functional_call(m.encoder.features, _prefixed(frozen, "encoder.features."), (x,))
-        logits = functional_call(m.classifier, _prefixed(frozen, "classifier."), (h,))
-        ce = F.cross_entropy(logits, y)
-        accuracy = (logits.argmax(-1) == y).float().mean()
-        return self.w.generation * ce, {"ce_gen": ce.detach(), "acc_gen": accuracy}

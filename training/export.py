@@ -8,6 +8,9 @@ The contract (all with a dynamic batch axis N; D = Dc + Ds):
     density.onnx     label int64 [N] → loc [N, D], scale_tril [N, D, D]
                      (a Gaussian per label fitted to the training digits' codes after training,
                      training/density.py; what generation samples from. `--no-density` skips it)
+    ood.onnx         image, z, reconstruction → score, reconstruction_nll, latent_nll [N]
+                     (with the density: an out-of-distribution score calibrated on the
+                     validation digits, training/ood.py; its calibration is the manifest's `ood`)
 `manifest.json` makes the directory explain itself without this code: classes, image shape and
 range, latent split, file hashes, the training configuration, test metrics and versions.
 
@@ -21,7 +24,6 @@ and no prior.onnx, since p(z) = N(0, I). The service serves a CCVAE directory on
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -31,14 +33,15 @@ import torch
 from torch import nn
 
 from training.baselines import M2, LabelledVAE
-from training.checkpoint import load_model
+from training.checkpoint import checkpoint_parser, load_model
 from training.config import CLASSES, IMAGE_SHAPE
 from training.data import load_mnist
-from training.density import LatentDensity, fit_training_density
+from training.density import LatentDensity, checkpoint_density
 from training.evaluate import evaluate, generation_quality
 from training.judge import load_judge
-from training.model import CCVAE
+from training.model import CCVAE, LabelModel
 from training.onnx_io import OPSET, export_graph, sha256
+from training.ood import calibrate
 
 FORMAT_VERSION = 1
 
@@ -109,7 +112,7 @@ def baseline_graphs(
     }
 
 
-def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
+def graphs(model: LabelModel) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
     """Each exported graph: module, named example inputs, output names."""
     if isinstance(model, LabelledVAE):
         return baseline_graphs(model)
@@ -123,7 +126,7 @@ def graphs(model: Any) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], li
 
 
 def export_onnx(
-    model: Any, out: Path, density: LatentDensity | None = None
+    model: LabelModel, out: Path, density: LatentDensity | None = None
 ) -> dict[str, dict[str, Any]]:
     """Write and check the graphs; return the manifest's `files` section."""
     out.mkdir(parents=True, exist_ok=True)
@@ -156,7 +159,7 @@ DESCRIPTIONS = {
 
 def write_manifest(
     out: Path,
-    model: Any,
+    model: LabelModel,
     files: dict[str, dict[str, Any]],
     train_config: dict[str, Any],
     metrics: dict[str, Any],
@@ -184,7 +187,7 @@ def write_manifest(
 
 
 def test_metrics(
-    model: Any, data_dir: str | None, judge: str | None, density: LatentDensity | None = None
+    model: LabelModel, data_dir: str | None, judge: str | None, density: LatentDensity | None = None
 ) -> dict[str, Any]:
     """Test-set accuracy, reconstruction error and (with a judge) generation quality: from the
     fitted density when there is one, which is what the service samples, and from the priors."""
@@ -207,12 +210,7 @@ def test_metrics(
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(
-        prog="ccvae-export",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("checkpoint", help="a .pt checkpoint written by ccvae-train")
+    p = checkpoint_parser("ccvae-export", __doc__)
     p.add_argument("--out", default="models/ccvae-mnist", help="model directory to write")
     p.add_argument(
         "--data-dir",
@@ -244,9 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
     out = Path(args.out)
-    density = None
-    if isinstance(model, CCVAE) and not args.no_density:
-        density = fit_training_density(model, state["train_config"], args.data_dir)
+    density = checkpoint_density(model, state, args.data_dir, wanted=not args.no_density)
     files = export_onnx(model, out, density)
     metrics: dict[str, Any] = {}
     if not args.skip_metrics:
@@ -256,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.extra_metrics:
         metrics.update(json.loads(Path(args.extra_metrics).read_text()))
     write_manifest(out, model, files, state["train_config"], metrics, args.version)
+    if density is not None:  # the out-of-distribution score reads the density: training/ood.py
+        calibrate(out, args.data_dir)
     print(f"exported {', '.join(files)} to {out} (test accuracy {metrics.get('test_accuracy')})")
 
 

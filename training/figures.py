@@ -14,10 +14,8 @@ curves.png            validation accuracy and the training loss terms per epoch
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -26,10 +24,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from training.checkpoint import load_model
+from training.checkpoint import checkpoint_parser, load_model
 from training.data import load_mnist, to_float
-from training.density import LatentDensity, fit_training_density
-from training.model import CCVAE
+from training.density import LatentDensity, checkpoint_density
+from training.model import CCVAE, LabelModel
 
 
 def tile(images: torch.Tensor, rows: int) -> np.ndarray:
@@ -88,7 +86,7 @@ def interpolate_images(model: CCVAE, a: torch.Tensor, b: torch.Tensor, steps: in
 
 
 @torch.no_grad()
-def intervene(model: Any, x: torch.Tensor) -> torch.Tensor:
+def intervene(model: LabelModel, x: torch.Tensor) -> torch.Tensor:
     """Row i: digit i, then digit i with its label part set to each label in turn.
 
     For the CCVAE its style z_s under each label's prior mean of z_c; for a baseline its z
@@ -119,7 +117,7 @@ def curves(metrics_path: Path, path: Path) -> None:
 
 
 @torch.no_grad()
-def comparison(models: list[tuple[str, Any]], path: Path, data_dir: str | None,
+def comparison(models: list[tuple[str, LabelModel]], path: Path, data_dir: str | None,
                seed: int = 0, samples: int = 4, digits: int = 3) -> None:  # fmt: skip
     """One row per model: generation by label (a column per label), then an intervention strip.
 
@@ -195,7 +193,7 @@ def parse_pairs(text: str) -> list[tuple[int, int]]:
     return [tuple(int(v) for v in pair.split("-")) for pair in text.split(",")]  # type: ignore[misc]
 
 
-def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[int, int]],
+def make_figures(model: LabelModel, out: Path, data_dir: str | None, pairs: list[tuple[int, int]],
                  metrics: Path | None, seed: int = 0,
                  density: LatentDensity | None = None) -> list[Path]:  # fmt: skip
     """Write every figure into `out`; return their paths.
@@ -254,12 +252,7 @@ def make_figures(model: Any, out: Path, data_dir: str | None, pairs: list[tuple[
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(
-        prog="ccvae-figures",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("checkpoint", help="a .pt checkpoint written by ccvae-train")
+    p = checkpoint_parser("ccvae-figures", __doc__)
     p.add_argument("--out", default="figures", help="directory for the PNG files")
     p.add_argument("--data-dir", default=None, help="MNIST IDX files (default $CCVAE_MNIST_DIR)")
     p.add_argument(
@@ -273,18 +266,16 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="metrics.jsonl for the curves (default: beside the checkpoint)",
     )
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--density",
         action="store_true",
         help="also draw generation_density.png from the density fitted to the training digits",
     )
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
     metrics = Path(args.metrics) if args.metrics else Path(args.checkpoint).parent / "metrics.jsonl"
-    density = None
-    if args.density and isinstance(model, CCVAE):
-        density = fit_training_density(model, state["train_config"], args.data_dir)
+    density = checkpoint_density(model, state, args.data_dir, wanted=args.density)
     written = make_figures(
         model, Path(args.out), args.data_dir, args.pairs, metrics, args.seed, density
     )

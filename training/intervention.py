@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from training.data import to_float
+from training.model import LabelModel
 
 if TYPE_CHECKING:
     from training.judge import Judge
@@ -96,7 +97,7 @@ def intervention_targets(
 
 @torch.no_grad()
 def intervention_quality(
-    model: Any,
+    model: LabelModel,
     judge: Judge,
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -158,7 +159,7 @@ KEEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def keep_curve(
-    model: Any, judge: Judge, images: torch.Tensor, labels: torch.Tensor, keeps=KEEPS
+    model: LabelModel, judge: Judge, images: torch.Tensor, labels: torch.Tensor, keeps=KEEPS
 ) -> dict[str, dict[str, Any]]:
     """The CCVAE's trade-off between a label change that takes and a style that survives:
     `intervention_quality` at each share `keep` of z_c's own offset, keyed by str(keep)."""

@@ -13,6 +13,9 @@ a linear classifier q(y|z_c), which is what ties z_c (and only z_c) to the label
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Protocol
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -20,6 +23,50 @@ from torch import nn
 from training.config import ModelConfig
 
 MIN_SCALE = 1e-3  # keeps log-densities finite when a posterior collapses
+
+
+class LabelModel(Protocol):
+    """What every model of the comparison answers (the CCVAE here, the CVAE and M2 in
+    training.baselines): all that the objectives' shared terms, evaluation, the measures,
+    figures and interventions ask of a model. Calling the model classifies, so
+    `torch.func.functional_call` can classify with substituted (e.g. frozen) weights."""
+
+    cfg: ModelConfig
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]: ...
+
+    def named_parameters(self) -> Iterator[tuple[str, nn.Parameter]]: ...
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of q(y|x), (B, K), differentiable."""
+        ...
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Class probabilities (B, K), without gradients."""
+        ...
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Bernoulli logits (B, 1, 28, 28) decoded from the posterior mean."""
+        ...
+
+    def sample_logits(
+        self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Bernoulli logits (B, 1, 28, 28) of digits drawn from the prior under labels y,
+        differentiable with respect to the decoder and the prior."""
+        ...
+
+    def generate(
+        self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Images (B, 1, 28, 28) in [0, 1] drawn under labels y, without gradients."""
+        ...
+
+    def intervene(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Images of x with the label changed to y, the rest of the code kept."""
+        ...
 
 
 def positive_scale(raw: torch.Tensor) -> torch.Tensor:
@@ -126,6 +173,9 @@ class CCVAE(nn.Module):
         loc, _ = self.encoder(x)
         return self.classifier(self.split(loc)[0])
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classify(x)
+
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Class probabilities from the posterior mean of z_c, as the service computes them."""
@@ -152,13 +202,20 @@ class CCVAE(nn.Module):
         z_c = mu_new + keep * sd_new * (z_c - mu_old) / sd_old
         return torch.sigmoid(self.decoder(torch.cat([z_c, z_s], -1)))
 
+    def sample_logits(
+        self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Bernoulli logits decoded from z_c ~ p(z_c|y), z_s ~ N(0, I) (both scaled by the
+        temperature), differentiable with respect to the decoder and the prior."""
+        loc, scale = self.prior(y)
+        eps_c = torch.randn(loc.shape, generator=generator, device=loc.device)
+        eps_s = torch.randn((len(y), self.cfg.latent_s), generator=generator, device=loc.device)
+        z = torch.cat([loc + temperature * scale * eps_c, temperature * eps_s], dim=-1)
+        return self.decoder(z)
+
     @torch.no_grad()
     def generate(
         self, y: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Images (B, 1, 28, 28) in [0, 1] from z_c ~ p(z_c|y), z_s ~ N(0, I)."""
-        loc, scale = self.prior(y)
-        eps_c = torch.randn(loc.shape, generator=generator, device=loc.device)
-        eps_s = torch.randn((len(y), self.cfg.latent_s), generator=generator, device=loc.device)
-        z = torch.cat([loc + temperature * scale * eps_c, temperature * eps_s], dim=-1)
-        return torch.sigmoid(self.decoder(z))
+        return torch.sigmoid(self.sample_logits(y, temperature, generator))

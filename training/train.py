@@ -7,6 +7,7 @@ Every step draws an unlabelled batch from U and a labelled batch from S (S is ov
 100 labels each labelled image is seen hundreds of times an epoch, as in ADGM); an epoch is one
 pass over U (over S when every image is labelled). Run under `torchrun --nproc-per-node N` for
 DistributedDataParallel: each process takes a slice of every batch and gradients are averaged.
+The flags are generated from `training.config.TrainConfig`.
 """
 
 from __future__ import annotations
@@ -16,48 +17,33 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+import typing
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from training.augment import random_affine
-from training.baselines import MODELS, build_model
+from training.augment import random_affine, strong_view
+from training.baselines import build_model
 from training.checkpoint import save_checkpoint
-from training.config import ModelConfig
+from training.config import Selection, TrainConfig, add_flags, from_flags
 from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
 from training.evaluate import evaluate
-from training.objectives import OBJECTIVES, LossWeights, SemiSupervisedLoss
+from training.objectives import LossWeights, SemiSupervisedLoss
+
+SELECTIONS: tuple[str, ...] = typing.get_args(Selection)
 
 
-@dataclass
-class TrainConfig:
-    """Everything a run needs besides the architecture; saved in every checkpoint."""
-
-    model_kind: str = "ccvae"  # ccvae, or a baseline: cvae (not split) or m2 (Kingma's M2)
-
-    epochs: int = 20
-    batch_size: int = 128
-    labelled_batch_size: int = 64
-    lr: float = 1e-3
-    labels: int | None = 100  # None: every non-validation image is labelled
-    validation: int = 5000
-    objective: str = "simple"
-    beta: float = 0.4
-    beta_c: float | None = None  # β of the z_c terms; None: β
-    alpha: float = 50.0
-    augment: bool = True  # random affine jitter of every training digit
-    consistency: float = 3.0  # γ of the pseudo-label term (needs augment)
-    threshold: float = 0.8
-    generation: float = 20.0  # λ of the label term on generated digits
-    seed: int = 0
-    limit: int | None = None  # use only the first N training images (smoke runs, CI)
-    data_dir: str | None = None
-    model: dict[str, Any] = field(default_factory=lambda: ModelConfig().to_dict())
+def selected_checkpoint(cfg: TrainConfig, out: Path) -> Path:
+    """The checkpoint a run is measured by: `best.pt` (best validation accuracy) or `last.pt`
+    (the fixed final epoch, the honest choice when no large labelled validation set exists)."""
+    if cfg.selection not in SELECTIONS:
+        raise ValueError(f"selection must be one of {SELECTIONS}, not {cfg.selection!r}")
+    return out / f"{cfg.selection}.pt"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -76,8 +62,10 @@ def build_objective(
     if model_kind == "ccvae":
         return SemiSupervisedLoss(model, objective, weights)  # type: ignore[arg-type]
     if objective != "simple":
-        raise ValueError(f"objective {objective!r} applies to the CCVAE only, not to "
-                         f"{model_kind!r}, whose bound is training.enumeration's")  # fmt: skip
+        raise ValueError(
+            f"objective {objective!r} applies to the CCVAE only, not to {model_kind!r}, "
+            "whose bound is training.enumeration's"
+        )
     return EnumeratedLoss(model, weights)  # type: ignore[arg-type]
 
 
@@ -99,6 +87,13 @@ class Batches:
         batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size :]
         return batch
 
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The indices still queued in the current pass (the generator is the caller's)."""
+        return {"queue": self._queue}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self._queue = state["queue"]
+
 
 def train(
     cfg: TrainConfig,
@@ -111,6 +106,10 @@ def train(
 
     `stop_after` ends this invocation after that many epochs in all, as an interruption would;
     `resume` then continues from `last.pt` exactly as if the run had never stopped.
+
+    With `cfg.ema` > 0 the weights evaluated, checkpointed under "model" and exported are the
+    moving average θ̄ ← ema·θ̄ + (1 − ema)·θ, updated after every step; the checkpoint also
+    carries the raw weights ("training_model") and the average's state ("ema"), for resume.
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -127,46 +126,56 @@ def train(
     )
 
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model_kind, ModelConfig.from_dict(cfg.model)).to(device)
-    weights = LossWeights(
-        beta=cfg.beta,
-        beta_c=cfg.beta_c,
-        alpha=cfg.alpha,
-        consistency=cfg.consistency,
-        threshold=cfg.threshold,
-        generation=cfg.generation,
-    )
-    objective = build_objective(cfg.model_kind, model, cfg.objective, weights)
+    model = build_model(cfg.model_kind, cfg.model).to(device)
+    objective = build_objective(cfg.model_kind, model, cfg.objective, cfg.loss)
     step_fn: torch.nn.Module = objective
     if world > 1:
         step_fn = DistributedDataParallel(objective)
+    ema = None
+    if cfg.ema > 0:
+        average = get_ema_multi_avg_fn(cfg.ema)
+        ema = AveragedModel(model, multi_avg_fn=average, use_buffers=True)
+    evaluated = model if ema is None else ema.module
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
 
     g = torch.Generator().manual_seed(cfg.seed + 1)
     unlabelled = Batches(split.unlabelled, cfg.batch_size, g) if len(split.unlabelled) else None
     labelled_bs = cfg.labelled_batch_size if unlabelled else cfg.batch_size
-    labelled = Batches(split.labelled, labelled_bs, g)
-    steps = (unlabelled or labelled).steps_per_pass()
+    batches = {"labelled": Batches(split.labelled, labelled_bs, g), "unlabelled": unlabelled}
+    steps = (unlabelled or batches["labelled"]).steps_per_pass()
 
     start_epoch, best = 0, -1.0
     last_path, best_path = out / "last.pt", out / "best.pt"
     if resume and last_path.exists():
         state = torch.load(last_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
+        model.load_state_dict(state.get("training_model", state["model"]))
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         g.set_state(state["batch_rng"])
         torch.set_rng_state(state["torch_rng"])
-        for batches, key in ((labelled, "labelled_queue"), (unlabelled, "unlabelled_queue")):
-            if batches is not None:
-                batches._queue = state[key]
+        for key, b in batches.items():
+            if b is not None:
+                b.load_state_dict(state["batches"][key])
         start_epoch, best = state["epoch"], state["best_accuracy"]
     elif is_main and (out / "metrics.jsonl").exists():
         (out / "metrics.jsonl").unlink()
 
-    def shard(idx: torch.Tensor) -> torch.Tensor:
-        return idx[rank::world]
+    def views(idx_l: torch.Tensor, idx_u: torch.Tensor | None) -> tuple:
+        """(x_l, y_l, x_u, x_u_clean, x_u_strong) of one step, this rank's slice of each."""
+        x_l, y_l = to_float(images[idx_l[rank::world]]).to(device), labels[idx_l[rank::world]]
+        x_u = x_u_clean = x_u_strong = None
+        if idx_u is not None:
+            x_u = x_u_clean = to_float(images[idx_u[rank::world]]).to(device)
+        if cfg.augment:
+            x_l = random_affine(x_l)
+            x_u = random_affine(x_u) if x_u is not None else None
+        if cfg.strong_augment and x_u_clean is not None:
+            x_u_strong, x_u_clean = strong_view(x_u_clean), None
+        teacher = x_u_clean if cfg.loss.consistency else None
+        return x_l, y_l.to(device), x_u, teacher, x_u_strong
 
     progress = _progress(is_main)
     record: dict[str, Any] = {}
@@ -174,25 +183,20 @@ def train(
         t0 = time.perf_counter()
         sums: dict[str, float] = {}
         for _ in progress(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}"):
-            idx_l = shard(labelled.next())
-            x_l, y_l = to_float(images[idx_l]).to(device), labels[idx_l].to(device)
-            x_u = x_u_clean = None
-            if unlabelled is not None:
-                x_u = x_u_clean = to_float(images[shard(unlabelled.next())]).to(device)
-            if cfg.augment:
-                x_l = random_affine(x_l)
-                x_u = random_affine(x_u) if x_u is not None else None
-            loss, terms = step_fn(x_l, y_l, x_u, x_u_clean if cfg.consistency else None)
+            idx_l = batches["labelled"].next()
+            loss, terms = step_fn(*views(idx_l, unlabelled.next() if unlabelled else None))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if ema is not None:
+                ema.update_parameters(model)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v)
         scheduler.step()
         seconds = time.perf_counter() - t0
         if not is_main:
             continue
-        val = evaluate(model, images[split.validation], labels[split.validation])
+        val = evaluate(evaluated, images[split.validation], labels[split.validation])
         record = {
             "epoch": epoch + 1,
             "seconds": round(seconds, 2),
@@ -207,18 +211,19 @@ def train(
         improved = val["accuracy"] > best
         best = max(best, val["accuracy"])
         state = {
-            "model": model.state_dict(),
+            "model": evaluated.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "batch_rng": g.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "labelled_queue": labelled._queue,
-            "unlabelled_queue": unlabelled._queue if unlabelled else None,
+            "batches": {k: None if b is None else b.state_dict() for k, b in batches.items()},
             "epoch": epoch + 1,
             "best_accuracy": best,
             "val_accuracy": val["accuracy"],
-            "train_config": asdict(cfg),
+            "train_config": cfg.to_dict(),
         }
+        if ema is not None:
+            state.update(training_model=model.state_dict(), ema=ema.state_dict())
         if improved:
             save_checkpoint(best_path, state)
         save_checkpoint(last_path, state)
@@ -244,85 +249,11 @@ def _progress(enabled: bool):
     return lambda it, desc: tqdm(it, desc=desc, leave=False, mininterval=2.0)
 
 
-def add_model_args(p: argparse.ArgumentParser) -> None:
-    d = ModelConfig()
-    p.add_argument("--latent-c", type=int, default=d.latent_c, help="size of z_c (label part)")
-    p.add_argument("--latent-s", type=int, default=d.latent_s, help="size of z_s (style part)")
-    p.add_argument("--channels", type=int, default=d.channels, help="conv channels (first layer)")
-    p.add_argument("--hidden", type=int, default=d.hidden, help="width of the dense layer")
-
-
-def parse_labels(text: str) -> int | None:
-    return None if text == "all" else int(text)
-
-
 def add_train_args(p: argparse.ArgumentParser) -> None:
-    """The flags that make a TrainConfig; shared by ccvae-train and ccvae-experiment."""
-    d = TrainConfig()
-    p.add_argument(
-        "--data-dir",
-        default=None,
-        help="MNIST IDX files (default $CCVAE_MNIST_DIR, else download through torchvision)",
-    )
-    p.add_argument(
-        "--model",
-        dest="model_kind",
-        choices=MODELS,
-        default=d.model_kind,
-        help="the split-latent CCVAE, or a baseline: cvae (one latent, z + MLP(onehot(y))) "
-        "or m2 (Kingma et al. 2014)",
-    )
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="unlabelled batch")
-    p.add_argument("--labelled-batch-size", type=int, default=d.labelled_batch_size)
-    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate (cosine decay)")
-    p.add_argument(
-        "--labels",
-        type=parse_labels,
-        default=d.labels,
-        help="label budget, balanced per class, or 'all'",
-    )
-    p.add_argument("--validation", type=int, default=d.validation, help="validation images")
-    p.add_argument("--objective", choices=OBJECTIVES, default=d.objective)
-    p.add_argument("--beta", type=float, default=d.beta, help="weight of the KL terms")
-    p.add_argument(
-        "--beta-c",
-        type=float,
-        default=d.beta_c,
-        help="weight of the z_c KL terms alone (default: --beta)",
-    )
-    p.add_argument(
-        "--alpha",
-        type=float,
-        default=d.alpha,
-        help="weight of the direct classification term on labelled data",
-    )
-    p.add_argument(
-        "--augment",
-        action=argparse.BooleanOptionalAction,
-        default=d.augment,
-        help="random affine jitter (±12°, ±10%% scale, ±2.5 px) of training digits",
-    )
-    p.add_argument(
-        "--consistency",
-        type=float,
-        default=d.consistency,
-        help="weight γ of the pseudo-label term on unlabelled digits (with --augment)",
-    )
-    p.add_argument(
-        "--threshold", type=float, default=d.threshold, help="confidence τ a pseudo-label needs"
-    )
-    p.add_argument(
-        "--generation",
-        type=float,
-        default=d.generation,
-        help="weight λ of the term that makes digits generated from p(z_c|y) read as y",
-    )
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    """The flags that make a TrainConfig, and where it runs; shared with ccvae-experiment."""
+    add_flags(p)
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    add_model_args(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -343,39 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    model = ModelConfig(
-        latent_c=args.latent_c, latent_s=args.latent_s, channels=args.channels, hidden=args.hidden
-    )
-    return TrainConfig(
-        model_kind=args.model_kind,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        labelled_batch_size=args.labelled_batch_size,
-        lr=args.lr,
-        labels=args.labels,
-        validation=args.validation,
-        objective=args.objective,
-        beta=args.beta,
-        beta_c=args.beta_c,
-        alpha=args.alpha,
-        augment=args.augment,
-        consistency=args.consistency,
-        threshold=args.threshold,
-        generation=args.generation,
-        seed=args.seed,
-        limit=args.limit,
-        data_dir=args.data_dir,
-        model=model.to_dict(),
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    train(config_from_args(args), Path(args.out), device, args.resume, args.stop_after)
+    train(from_flags(args), Path(args.out), device, args.resume, args.stop_after)
 
 
 if __name__ == "__main__":

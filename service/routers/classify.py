@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from service import schemas
+from service.manifest import Manifest, OODSpec
 from service.routers.params import FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
 from service.uploads import ImageUploads, upload_body
@@ -16,11 +17,26 @@ Uploads = Annotated[list[tuple[str, bytes]], Depends(ImageUploads(many=True))]
 Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
 
 
-def _predictions(encoding: Encoding, classes: tuple[str, ...]) -> list[schemas.Prediction]:
-    labels = encoding.probabilities.argmax(axis=1)
+def _ood(encoding: Encoding, spec: OODSpec | None) -> list[schemas.OutOfDistribution | None]:
+    if encoding.ood is None or spec is None:
+        return [None] * len(encoding.loc)
+    percentiles = spec.percentile(encoding.ood)
     return [
-        schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist())
-        for k, p in zip(labels, encoding.probabilities, strict=True)
+        schemas.OutOfDistribution(
+            score=float(score), percentile=float(percent), flagged=bool(score > spec.threshold)
+        )
+        for score, percent in zip(encoding.ood, percentiles, strict=True)
+    ]
+
+
+def _predictions(encoding: Encoding, manifest: Manifest) -> list[schemas.Prediction]:
+    labels = encoding.probabilities.argmax(axis=1)
+    classes = manifest.classes
+    return [
+        schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist(), ood=ood)
+        for k, p, ood in zip(
+            labels, encoding.probabilities, _ood(encoding, manifest.ood), strict=True
+        )
     ]
 
 
@@ -42,7 +58,7 @@ async def classify(
     The image is a multipart file field `file`, or the whole body as `image/png` / `image/jpeg`.
     """
     images = await plane.read_images(uploads, invert, fit)
-    predictions = _predictions(await plane.encode(images), plane.manifest.classes)
+    predictions = _predictions(await plane.read(images), plane.manifest)
     return predictions[0] if len(predictions) == 1 else predictions
 
 
@@ -56,11 +72,11 @@ async def encode(
 ) -> schemas.Encoding:
     """Posterior q(z|x) of one image, split into z_c and z_s, with its classification."""
     images = await plane.read_images(upload, invert, fit)
-    encoding = await plane.encode(images)
+    encoding = await plane.read(images)
     dc = plane.manifest.latent.c
     loc, scale = encoding.loc[0], encoding.scale[0]
     return schemas.Encoding(
         z_c=schemas.Gaussian(loc=loc[:dc].tolist(), scale=scale[:dc].tolist()),
         z_s=schemas.Gaussian(loc=loc[dc:].tolist(), scale=scale[dc:].tolist()),
-        prediction=_predictions(encoding, plane.manifest.classes)[0],
+        prediction=_predictions(encoding, plane.manifest)[0],
     )

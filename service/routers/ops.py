@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from service import schemas
+from service.manifest import CARD
 from service.routers.params import PlaneDep, SettingsDep
 
 router = APIRouter(tags=["operations"])
+CARD_PATH = "/model/card"
 
 
 @router.get("/health/live")
@@ -39,7 +42,26 @@ async def model(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInfo:
         provider=plane.runtime.provider,
         device=settings.device,
         batching=settings.batching,
+        ood=m.ood,
+        card=CARD_PATH if m.card is not None else None,
     )
+
+
+@router.get(
+    CARD_PATH,
+    response_class=Response,
+    responses={
+        200: {"content": {"text/markdown": {"example": "---\nlicense: mit\n---\n# ccvae-mnist"}}},
+        404: {"model": schemas.Error},
+        503: {"model": schemas.Error},
+    },
+)
+async def model_card(plane: PlaneDep) -> Response:
+    """The model card: intended use, training data, metrics and limitations, as Markdown."""
+    card = plane.manifest.card
+    if card is None:
+        raise HTTPException(404, f"model {plane.manifest.name!r} ships no card ({CARD})")
+    return Response(card.read_text(encoding="utf-8"), media_type="text/markdown; charset=utf-8")
 
 
 @router.get(

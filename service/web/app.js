@@ -155,6 +155,18 @@ function showPrediction(prediction, classes) {
   );
 }
 
+// The out-of-distribution score, when the model has one: a warning when it is flagged.
+function showOod(ood) {
+  const note = $("ood");
+  note.hidden = !ood?.flagged;
+  note.dataset.flagged = String(Boolean(ood?.flagged));
+  note.textContent = ood?.flagged
+    ? "This does not look like a digit: it scores above " +
+      `${ood.percentile.toFixed(1)} % of the held-out training digits, ` +
+      "so the reading above may mean nothing."
+    : "";
+}
+
 function setUpInterpolation() {
   const slider = $("interpolate-slider");
   let frames = [];
@@ -218,12 +230,15 @@ async function main() {
     $("prediction").textContent = "";
     delete $("prediction").dataset.label;
     $("probabilities").replaceChildren();
+    showOod(null);
   });
   $("classify").addEventListener(
     "click",
     guarded("draw-error", async () => {
       const response = await api("classify", { method: "POST", body: await drawing.formData() });
-      showPrediction(await response.json(), classes);
+      const prediction = await response.json();
+      showPrediction(prediction, classes);
+      showOod(prediction.ood);
     }),
   );
   $("intervene-keep").addEventListener("input", () => {

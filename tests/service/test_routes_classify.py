@@ -36,7 +36,7 @@ def test_classify_one_file_gives_one_prediction_over_the_manifest_classes(
     client: Client, manifest: dict[str, Any], mnist: tuple[np.ndarray, np.ndarray]
 ) -> None:
     body = client.post("/classify", files=files(mnist[0][:1])).json()
-    assert set(body) == {"label", "class_name", "probabilities"}
+    assert set(body) == {"label", "class_name", "probabilities", "ood"}
     assert len(body["probabilities"]) == len(manifest["classes"])
     assert abs(sum(body["probabilities"]) - 1.0) < 1e-4
     assert body["class_name"] == manifest["classes"][body["label"]]

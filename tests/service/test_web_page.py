@@ -50,6 +50,12 @@ ZERO: list[Stroke] = [
     ]
 ]
 SEVEN: list[Stroke] = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
+HASH: list[Stroke] = [
+    [(0.2, 0.35), (0.8, 0.35)],
+    [(0.2, 0.65), (0.8, 0.65)],
+    [(0.35, 0.2), (0.35, 0.8)],
+    [(0.65, 0.2), (0.65, 0.8)],
+]
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +167,30 @@ def test_a_drawn_digit_is_classified_with_a_probability_per_class(
     values = [float(v) for v in page.locator("#probabilities .value").all_inner_texts()]
     assert sum(values) == pytest.approx(1.0, abs=0.01)
     assert max(values) == values[classes.index(expected)]
+
+
+def test_a_drawn_non_digit_is_classified_with_the_warning_that_it_does_not_look_like_one(
+    page: Page,
+) -> None:
+    draw(page, HASH)  # '#': the classifier alone reads a confident digit
+    page.get_by_role("button", name="Classify").click()
+    warning = page.locator("#ood")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("This does not look like a digit")
+    page.get_by_role("button", name="Clear").click()
+    expect(warning).to_be_hidden()
+    draw(page, ONE)
+    page.get_by_role("button", name="Classify").click()
+    expect(page.locator("#prediction")).to_have_attribute("data-label", "1")
+    expect(warning).to_have_attribute("data-flagged", "false")
+    expect(warning).to_be_hidden()
+
+
+def test_the_model_card_is_linked_from_the_page(page: Page, server_url: str) -> None:
+    href = page.get_by_role("link", name="model card").get_attribute("href")
+    card = httpx.get(f"{server_url}/{href}")
+    assert card.status_code == 200 and card.headers["content-type"].startswith("text/markdown")
+    assert card.text.startswith("---\n")
 
 
 def test_clear_empties_the_canvas_so_classifying_shows_the_services_error(page: Page) -> None:

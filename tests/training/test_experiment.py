@@ -10,23 +10,23 @@ import pytest
 from tests.conftest import REPO
 from tests.training.conftest import TINY_MODEL
 from training import experiment
+from training.config import LossWeights, TrainConfig
 from training.experiment import run_key, sweep_configs
-from training.train import TrainConfig
 
 
 def test_sweeps_cover_the_reports_settings():
     base = TrainConfig()
-    assert [c.beta for _, c in sweep_configs("beta", base)] == [0.001, 0.05, 0.2, 0.4]
-    latent = [(c.model["latent_c"], c.model["latent_s"]) for _, c in sweep_configs("latent", base)]
+    assert [c.loss.beta for _, c in sweep_configs("beta", base)] == [0.001, 0.05, 0.2, 0.4]
+    latent = [(c.model.latent_c, c.model.latent_s) for _, c in sweep_configs("latent", base)]
     assert latent == [(8, 8), (64, 64)]
     assert [c.labels for _, c in sweep_configs("labels", base)] == [100, 600, 1000, 3000, None]
     assert [c.objective for _, c in sweep_configs("objective", base)] == ["simple", "ccvae"]
-    label_part = [
-        (c.model["latent_c"], c.model["latent_s"]) for _, c in sweep_configs("label_part", base)
-    ]
+    part = sweep_configs("label_part", base)
+    label_part = [(c.model.latent_c, c.model.latent_s) for _, c in part]
     assert label_part == [(16, 16), (64, 16)]
-    ablation = sweep_configs("ablation", TrainConfig(augment=True, consistency=3.0, generation=5.0))
-    assert [(c.augment, c.consistency, c.generation) for _, c in ablation] == [
+    loss = LossWeights(consistency=3.0, generation=5.0)
+    ablation = sweep_configs("ablation", TrainConfig(augment=True, loss=loss))
+    assert [(c.augment, c.loss.consistency, c.loss.generation) for _, c in ablation] == [
         (False, 0.0, 0.0), (True, 3.0, 0.0), (True, 3.0, 5.0)
     ]  # fmt: skip
     with pytest.raises(ValueError, match="'gamma'"):
@@ -55,12 +55,16 @@ def test_experiment_cli_writes_a_results_table_and_reuses_finished_runs(tmp_path
     assert (run_dir / "last.pt").stat().st_mtime_ns == trained
 
 
-def test_default_model_keeps_the_keys_of_finished_ccvae_runs():
-    """The labels sweep's committed runs are found again, so baselines can reuse them."""
-    committed = REPO / "results" / "runs" / "733f190d35f3" / "config.json"
-    cfg = TrainConfig(**json.loads(committed.read_text()))
-    assert cfg.model_kind == "ccvae" and run_key(cfg) == "733f190d35f3"
-    assert run_key(replace(cfg, model_kind="cvae")) != run_key(cfg)
+def test_every_committed_run_lives_under_the_key_of_its_configuration():
+    """So a sweep finds its committed runs again, and sweeps share identical runs."""
+    committed = sorted((REPO / "results" / "runs").glob("*/config.json"))
+    assert len(committed) > 30
+    for path in committed:
+        cfg = TrainConfig.from_dict(json.loads(path.read_text()))
+        assert run_key(cfg) == path.parent.name, path
+    base = TrainConfig()
+    assert run_key(replace(base, model_kind="cvae")) != run_key(base)
+    assert run_key(replace(base, data_dir="/elsewhere")) == run_key(base)
 
 
 def test_baselines_sweep_trains_every_model_at_every_budget():
@@ -84,17 +88,10 @@ def test_baselines_cli_writes_the_comparison_and_its_figures(tmp_path, mnist_dir
     m2 = results["m2, labels=100"][0]
     assert 0 <= m2["intervention_fidelity"] <= 1 and -1 <= m2["intervention_slant_corr"] <= 1
     assert m2["intervention_style_ratio"] > 0
-    # A result measured before the changed-only style measures existed gets them alone.
-    configs = {
-        p.parent: json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/config.json")
-    }
-    (run_dir,) = [d for d, c in configs.items() if (c["model_kind"], c["labels"]) == ("m2", 100)]
-    old = {k: v for k, v in m2.items() if not k.endswith("_changed")}
-    (run_dir / "result.json").write_text(json.dumps(old))
-    trained = (run_dir / "last.pt").stat().st_mtime_ns
-    experiment.main([*argv, "--finished-only"])
-    again = json.loads((run_dir / "result.json").read_text())
-    assert again == m2 and (run_dir / "last.pt").stat().st_mtime_ns == trained
+    trained = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/last.pt")}
+    experiment.main([*argv, "--finished-only"])  # the table again, from the finished runs
+    assert {p: p.stat().st_mtime_ns for p in trained} == trained
+    assert json.loads((tmp_path / "baselines" / "results.json").read_text()) == results
     assert " / " in table.splitlines()[-1]  # style measures: all digits / label changed
     for labels in ("100", "1000", "all"):
         assert (tmp_path / "baselines" / f"comparison_labels={labels}.png").exists()

@@ -80,7 +80,8 @@ def test_unlabelled_kl_enumerates_every_label_weighted_by_the_classifier():
 def test_objective_is_finite_and_decreases_on_a_fixed_batch(objective):
     torch.manual_seed(0)
     model = CCVAE(TINY)
-    loss_fn = SemiSupervisedLoss(model, objective, LossWeights(beta=0.4, alpha=10.0))
+    weights = LossWeights(beta=0.4, alpha=10.0, generation=0.0)
+    loss_fn = SemiSupervisedLoss(model, objective, weights)
     x_l, y_l = bars(8), torch.arange(8) % 10
     x_u = bars(16)
     history = losses_over_steps(loss_fn, model, x_l, y_l, x_u)

@@ -28,7 +28,7 @@ def _session(name: str) -> ort.InferenceSession:
 
 
 def test_shipped_files_match_their_manifest_hashes(manifest):
-    assert set(manifest["files"]) == {"encoder", "decoder", "classifier", "prior", "density"}
+    assert set(manifest["files"]) == {"encoder", "decoder", "classifier", "prior", "density", "ood"}
     for entry in manifest["files"].values():
         digest = hashlib.sha256((SHIPPED_MODEL / entry["path"]).read_bytes()).hexdigest()
         assert digest == entry["sha256"], entry["path"]

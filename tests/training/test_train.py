@@ -104,3 +104,27 @@ def test_a_baseline_trains_and_its_checkpoint_rebuilds_it(tmp_path, mnist_dir):
     assert record["val_accuracy"] > 0.2 and "kl_u" in record
     model, state = load_model(tmp_path / "best.pt")
     assert type(model) is M2 and state["train_config"]["model_kind"] == "m2"
+
+
+def test_resume_is_exact_with_the_weight_average_and_the_strong_view(tmp_path, mnist_dir):
+    protocol = ("--epochs", "2", "--ema", "0.9", "--strong-augment", "--consistency", "1")
+    train.main(tiny_run_args(tmp_path / "straight", mnist_dir, *protocol))
+    train.main(tiny_run_args(tmp_path / "split", mnist_dir, *protocol, "--stop-after", "1"))
+    train.main(tiny_run_args(tmp_path / "split", mnist_dir, *protocol, "--resume"))
+    straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)
+    split = torch.load(tmp_path / "split" / "last.pt", weights_only=False)
+    for key in ("model", "training_model"):
+        for name, value in straight[key].items():
+            assert torch.equal(value, split[key][name]), (key, name)
+    assert not torch.equal(straight["model"]["classifier.weight"],
+                           straight["training_model"]["classifier.weight"])  # fmt: skip
+    record = json.loads((tmp_path / "split" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert "pseudo_share" in record
+
+
+def test_selection_names_the_checkpoint_a_run_is_measured_by(tmp_path):
+    assert train.selected_checkpoint(train.TrainConfig(), tmp_path) == tmp_path / "best.pt"
+    last = train.TrainConfig(selection="last")
+    assert train.selected_checkpoint(last, tmp_path) == tmp_path / "last.pt"
+    with pytest.raises(ValueError, match="'final'"):
+        train.selected_checkpoint(train.TrainConfig(selection="final"), tmp_path)

@@ -66,6 +66,8 @@ from .model_info_training import ModelInfoTraining
 from .model_info_versions import ModelInfoVersions
 from .model_metadata import ModelMetadata
 from .model_ready import ModelReady
+from .ood_spec import OODSpec
+from .out_of_distribution import OutOfDistribution
 from .prediction import Prediction
 from .protocol_error import ProtocolError
 from .reconstruct_reconstruct_post_files_body import ReconstructReconstructPostFilesBody
@@ -123,6 +125,8 @@ __all__ = (
     "ModelInfoVersions",
     "ModelMetadata",
     "ModelReady",
+    "OODSpec",
+    "OutOfDistribution",
     "Prediction",
     "ProtocolError",
     "ReconstructReconstructPostFilesBody",

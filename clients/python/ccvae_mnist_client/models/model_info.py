@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.model_info_image import ModelInfoImage
     from ..models.model_info_latent import ModelInfoLatent
     from ..models.model_info_metrics import ModelInfoMetrics
     from ..models.model_info_training import ModelInfoTraining
     from ..models.model_info_versions import ModelInfoVersions
+    from ..models.ood_spec import OODSpec
 
 
 T = TypeVar("T", bound="ModelInfo")
@@ -33,6 +36,8 @@ class ModelInfo:
         provider (str): The onnxruntime execution provider the sessions run on.
         device (str): The device setting the provider was chosen from.
         batching (bool):
+        ood (None | OODSpec | Unset): The out-of-distribution score's calibration, if any.
+        card (None | str | Unset): Path of the model card, if any.
     """
 
     name: str
@@ -46,9 +51,13 @@ class ModelInfo:
     provider: str
     device: str
     batching: bool
+    ood: None | OODSpec | Unset = UNSET
+    card: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.ood_spec import OODSpec  # noqa: PLC0415
+
         name = self.name
 
         version = self.version
@@ -71,6 +80,20 @@ class ModelInfo:
 
         batching = self.batching
 
+        ood: dict[str, Any] | None | Unset
+        if isinstance(self.ood, Unset):
+            ood = UNSET
+        elif isinstance(self.ood, OODSpec):
+            ood = self.ood.to_dict()
+        else:
+            ood = self.ood
+
+        card: None | str | Unset
+        if isinstance(self.card, Unset):
+            card = UNSET
+        else:
+            card = self.card
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -88,6 +111,10 @@ class ModelInfo:
                 "batching": batching,
             }
         )
+        if ood is not UNSET:
+            field_dict["ood"] = ood
+        if card is not UNSET:
+            field_dict["card"] = card
 
         return field_dict
 
@@ -98,6 +125,7 @@ class ModelInfo:
         from ..models.model_info_metrics import ModelInfoMetrics  # noqa: PLC0415
         from ..models.model_info_training import ModelInfoTraining  # noqa: PLC0415
         from ..models.model_info_versions import ModelInfoVersions  # noqa: PLC0415
+        from ..models.ood_spec import OODSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         name = d.pop("name")
@@ -122,6 +150,32 @@ class ModelInfo:
 
         batching = d.pop("batching")
 
+        def _parse_ood(data: object) -> None | OODSpec | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                ood_type_0 = OODSpec.from_dict(data)
+
+                return ood_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OODSpec | Unset, data)
+
+        ood = _parse_ood(d.pop("ood", UNSET))
+
+        def _parse_card(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        card = _parse_card(d.pop("card", UNSET))
+
         model_info = cls(
             name=name,
             version=version,
@@ -134,6 +188,8 @@ class ModelInfo:
             provider=provider,
             device=device,
             batching=batching,
+            ood=ood,
+            card=card,
         )
 
         model_info.additional_properties = d
