@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     """Most images in one merged model call."""
     max_wait_ms: float = Field(default=0.0, ge=0.0)
     """Longest a batch waits for more requests, in ms; 0: it takes those that queued meanwhile."""
+    max_queue: int = Field(default=64, ge=0)
+    """Most requests one worker holds on the model's endpoints (every POST), running or waiting;
+    one more is refused at once with 503 and Retry-After, before its body is read (Triton's
+    max_queue_size, Ray Serve's max_queued_requests, OLLAMA_MAX_QUEUE). 0: no limit."""
+    deadline_ms: float = Field(default=10_000.0, ge=0.0)
+    """Deadline of a request from its arrival, in ms: one still waiting for the model when it
+    passes is refused with 503 and never run (Triton's default_timeout_microseconds with the
+    REJECT action); a /v2 request's `timeout` parameter (µs) may shorten it. 0: none."""
+    shutdown_grace_s: int = Field(default=30, ge=1)
+    """On SIGTERM, how many seconds requests in flight may take to finish before the server
+    stops them and exits (Triton's --exit-timeout-secs)."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:
