@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.errors import InvalidParameter, Overloaded, ShedReason
+from service.errors import Overloaded, ServiceError, ShedReason
 from service.middleware import ErrorShape
 
 
@@ -48,7 +48,7 @@ def shorten(timeout_us: object) -> None:
     the deadline sooner than the setting's, never later.
     """
     if isinstance(timeout_us, bool) or not isinstance(timeout_us, int) or timeout_us < 0:
-        raise InvalidParameter(
+        raise ServiceError(
             f"parameter timeout={timeout_us!r:.40}: expected microseconds as an integer >= 0"
         )
     if timeout_us == 0:
