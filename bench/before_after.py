@@ -5,7 +5,8 @@
 Both serve the same shipped model as shipped (granian, one worker per core), each on its own
 port; wrk visits them in turn, round after round, at 1 and 64 clients on /classify and /generate,
 so that whatever else the machine does falls on both alike. Figures are medians over rounds;
-the ratio is after ÷ before.
+the ratio is after ÷ before. CPU ms/req is the server's CPU time (all processes and threads)
+over the requests it answered, the figure least moved by other load on a shared machine.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     wrk.require()
     started, load = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()
-    runs: dict[str, list[tuple[float, float]]] = {}
+    runs: dict[str, list[tuple[float, float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="ccvae-before-after-") as tmp:
         work = Path(tmp)
         sets = {
@@ -64,10 +65,12 @@ def main(argv: list[str] | None = None) -> None:
                 for endpoint, folder in sets.items():
                     for c in CLIENTS:
                         for s in servers:
+                            cpu = s.cpu_seconds()
                             r = wrk.run(s.url, folder, c, args.seconds)
                             settle(s)
+                            cpu_ms = 1000 * (s.cpu_seconds() - cpu) / max(1, r.requests)
                             runs.setdefault(f"{s.name}|{endpoint}|{c}", []).append(
-                                (r.rps, r.p50_ms)
+                                (r.rps, r.p50_ms, cpu_ms)
                             )
                             print(f"{s.name} {endpoint} c={c}: {r.rps:.0f} req/s, p50 "
                                   f"{r.p50_ms:.2f} ms, {r.errors} errors", flush=True)  # fmt: skip
@@ -79,12 +82,15 @@ def main(argv: list[str] | None = None) -> None:
     args.json.write_text(json.dumps({"date": started, "load_average_at_start": load,
                                      "medians": median, "runs": runs}, indent=1))  # fmt: skip
     lines = ["| call | clients | req/s before | req/s after | ratio | p50 ms before | p50 ms after "
-             "| ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+             "| ratio | CPU ms/req before | after | ratio |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for endpoint in sets:
         for c in CLIENTS:
-            (rb, pb), (ra, pa) = median[f"before|{endpoint}|{c}"], median[f"after|{endpoint}|{c}"]
+            (rb, pb, cb), (ra, pa, ca) = (median[f"{name}|{endpoint}|{c}"]
+                                          for name in ("before", "after"))  # fmt: skip
             lines.append(f"| `{endpoint}` | {c} | {rb:.0f} | {ra:.0f} | {ra / rb:.2f}× | "
-                         f"{pb:.2f} | {pa:.2f} | {pa / pb:.2f}× |")  # fmt: skip
+                         f"{pb:.2f} | {pa:.2f} | {pa / pb:.2f}× | {cb:.3f} | {ca:.3f} | "
+                         f"{ca / cb:.2f}× |")  # fmt: skip
     print(
         f"{started}, load average at start {load[0]:.2f}, {args.rounds} rounds of "
         f"{args.seconds:.0f} s"
