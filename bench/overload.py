@@ -2,6 +2,7 @@
 
     python -m bench.overload                      # 60 s per point, about 8 minutes; needs wrk
     python -m bench.overload --duration 20        # shorter points
+    python -m bench.overload --frameworks LitServe BentoML Triton    # and the frameworks
 
 For each endpoint (/classify with one MNIST digit; /generate?n=64, the heavy call): capacity is
 what wrk's 64 closed-loop clients get answered per second; then bench/openloop.py sends requests
@@ -27,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from bench import openloop, workload, wrk
+from bench.frameworks import venvs
+from bench.frameworks.contenders import CONTENDERS, FRAMEWORKS
 from bench.server import REPO, Server, ccvae_serve, free_port
 from bench.serving import settle
 
@@ -109,45 +112,54 @@ def point(server: Server, endpoint: Endpoint, rate: float, seconds: float, capac
     return result
 
 
+def overload(server: Server, endpoint: Endpoint, args: argparse.Namespace, work: Path) -> dict:
+    """Capacity by wrk, then the open-loop points at each multiple of it."""
+    folder = workload.write(endpoint.requests, work / endpoint.name.strip("/").split("?")[0])
+    wrk.run(server.url, folder, 8, 2)  # warm-up
+    capacity = wrk.run(server.url, folder, 64, args.capacity_seconds)
+    settle(server)
+    rows: dict = {"capacity_rps": capacity.rps, "capacity_errors": capacity.errors}
+    for multiple in MULTIPLES:
+        rate = multiple * capacity.rps
+        rows[f"{multiple}x"] = row = point(server, endpoint, rate, args.duration, capacity.rps)
+        print(
+            f"{server.name} {endpoint.name} {multiple}x ({rate:.0f}/s): goodput "
+            f"{row['goodput_rps']:.0f}/s ({row['goodput_share']:.0%}), "
+            f"shed {row['shed_share']:.0%}, p50 {row['p50_ms']:.1f} ms, "
+            f"p99 {row['p99_ms']:.1f} ms, other failures "
+            f"{row['other_failures']}, client CPU {row['client_cpu_share']:.0%}",
+            flush=True,
+        )
+    return rows
+
+
 def measure(args: argparse.Namespace, work: Path) -> dict:
+    """The service on both calls, then each framework asked for on /classify (the one call
+    bench/frameworks serves), each in the venv that bench/frameworks makes for it."""
     results: dict[str, dict] = {}
     port = free_port()
     with Server("service", ccvae_serve(port, *args.flags), port, work / "server.log") as server:
         for endpoint in endpoints():
-            folder = workload.write(
-                endpoint.requests, work / endpoint.name.strip("/").split("?")[0]
-            )
-            wrk.run(server.url, folder, 8, 2)  # warm-up
-            capacity = wrk.run(server.url, folder, 64, args.capacity_seconds)
-            settle(server)
-            rows = {"capacity_rps": capacity.rps, "capacity_errors": capacity.errors}
-            for multiple in MULTIPLES:
-                rate = multiple * capacity.rps
-                rows[f"{multiple}x"] = row = point(
-                    server, endpoint, rate, args.duration, capacity.rps
-                )
-                print(
-                    f"{endpoint.name} {multiple}x ({rate:.0f}/s): goodput "
-                    f"{row['goodput_rps']:.0f}/s ({row['goodput_share']:.0%}), "
-                    f"shed {row['shed_share']:.0%}, p50 {row['p50_ms']:.1f} ms, "
-                    f"p99 {row['p99_ms']:.1f} ms, other failures "
-                    f"{row['other_failures']}, client CPU {row['client_cpu_share']:.0%}",
-                    flush=True,
-                )
-            results[endpoint.name] = rows
+            results[f"service|{endpoint.name}"] = overload(server, endpoint, args, work)
+    for name in args.frameworks:
+        contender = next(c for c in CONTENDERS if c.name == name)
+        venv = venvs.ensure(contender.venv) if contender.venv else None
+        with contender.server(venv, work) as server:
+            results[f"{name}|/classify"] = overload(server, endpoints()[0], args, work)
     return results
 
 
 def markdown(results: dict, duration: float) -> str:
     lines = [
-        f"| call | load | offered req/s | goodput req/s | of capacity | shed | p50 ms | p99 ms "
-        f"| p99 ms by sixth of the {duration:.0f} s | RSS MiB start → max → end | other failures "
-        "| client CPU | server CPU |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|",
+        "| server | call | load | offered req/s | goodput req/s | of capacity | shed | p50 ms "
+        f"| p99 ms | p99 ms by sixth of the {duration:.0f} s | RSS MiB start → max → end "
+        "| other failures | client CPU | server CPU |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|",
     ]
-    for name, rows in results.items():
+    for key, rows in results.items():
+        name = "{} | `{}`".format(*key.split("|"))
         lines.append(
-            f"| `{name}` | capacity (wrk, 64 closed-loop clients) | – | {rows['capacity_rps']:.0f} "
+            f"| {name} | capacity (wrk, 64 closed-loop clients) | – | {rows['capacity_rps']:.0f} "
             f"| 100 % | – | – | – | – | – | {rows['capacity_errors']} | – | – |"
         )
         for multiple in MULTIPLES:
@@ -155,7 +167,7 @@ def markdown(results: dict, duration: float) -> str:
             sixths = " · ".join(f"{p99:.0f}" for _, p99 in r["windows_ms"])
             rss = " → ".join(f"{x:.0f}" for x in r["rss_mib"])
             lines.append(
-                f"| `{name}` | {multiple}× | {r['offered_rps']:.0f} | {r['goodput_rps']:.0f} | "
+                f"| {name} | {multiple}× | {r['offered_rps']:.0f} | {r['goodput_rps']:.0f} | "
                 f"{r['goodput_share']:.0%} | {r['shed_share']:.0%} | {r['p50_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {sixths} | {rss} | {r['other_failures']} | "
                 f"{r['client_cpu_share']:.0%} | {r['server_cpu_share']:.0%} |"
@@ -170,6 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per load point")
     parser.add_argument("--capacity-seconds", type=float, default=10.0, help="wrk run for capacity")
     parser.add_argument("--flags", nargs="*", default=[], help="more ccvae-serve flags")
+    parser.add_argument(
+        "--frameworks", nargs="*", default=[], choices=FRAMEWORKS, help="also these, on /classify"
+    )
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "results" / "overload.json")
     args = parser.parse_args(argv)
     wrk.require()

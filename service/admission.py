@@ -30,6 +30,9 @@ class Ticket:
     deadline: float | None
 
 
+# NOTE: each request runs in a task of its own, with its own copy of the context, under uvicorn
+# and under granian's default (asyncio) task implementation; granian's `rust` one would share a
+# context among requests, so ccvae-serve leaves it off.
 TICKET: ContextVar[Ticket | None] = ContextVar("ticket", default=None)
 """The ticket of the request the current task serves; None outside an admitted request."""
 
