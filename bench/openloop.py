@@ -72,7 +72,8 @@ class _Connection(asyncio.Protocol):
             head = bytes(self.buffer[:end]).lower()
             self.status = int(head[9:12])
             at = head.find(b"content-length:")
-            length = int(head[at + 15 : head.find(b"\r\n", at)]) if at >= 0 else 0
+            stop = head.find(b"\r\n", at)
+            length = int(head[at + 15 : stop if stop >= 0 else len(head)]) if at >= 0 else 0
             self.need = end + 4 + length
         if len(self.buffer) >= self.need:
             del self.buffer[: self.need]
