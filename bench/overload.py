@@ -89,6 +89,8 @@ def summarise(run: openloop.Run, capacity: float, rss: list[float], cpu_s: float
         "windows_ms": windows,
         "statuses": statuses,
         "other_failures": int(len(run.status) - ok.sum() - shed.sum()),
+        "unsent": int((run.status == -1).sum()),  # the client held all its connections
+        "connection_failures": int((run.status == 0).sum()),
         "rss_mib": [rss[0], max(rss), rss[-1]] if rss else [],
         "client_cpu_share": run.cpu_s / run.seconds,
         "server_cpu_share": cpu_s / run.seconds,
@@ -127,7 +129,8 @@ def overload(server: Server, endpoint: Endpoint, args: argparse.Namespace, work:
             f"{row['goodput_rps']:.0f}/s ({row['goodput_share']:.0%}), "
             f"shed {row['shed_share']:.0%}, p50 {row['p50_ms']:.1f} ms, "
             f"p99 {row['p99_ms']:.1f} ms, other failures "
-            f"{row['other_failures']}, client CPU {row['client_cpu_share']:.0%}",
+            f"{row['other_failures']} ({row['unsent']} unsent, {row['connection_failures']} "
+            f"connections failed), client CPU {row['client_cpu_share']:.0%}",
             flush=True,
         )
     return rows
@@ -147,6 +150,13 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         with contender.server(venv, work) as server:
             results[f"{name}|/classify"] = overload(server, endpoints()[0], args, work)
     return results
+
+
+def failures(row: dict) -> str:
+    """Failures other than 503, with those the client could not send or connect apart."""
+    parts = [f"{row[k]} {label}" for k, label in (("unsent", "unsent"),
+             ("connection_failures", "connections failed")) if row.get(k)]  # fmt: skip
+    return f"{row['other_failures']}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def markdown(results: dict, duration: float) -> str:
@@ -169,7 +179,7 @@ def markdown(results: dict, duration: float) -> str:
             lines.append(
                 f"| {name} | {multiple}× | {r['offered_rps']:.0f} | {r['goodput_rps']:.0f} | "
                 f"{r['goodput_share']:.0%} | {r['shed_share']:.0%} | {r['p50_ms']:.1f} | "
-                f"{r['p99_ms']:.1f} | {sixths} | {rss} | {r['other_failures']} | "
+                f"{r['p99_ms']:.1f} | {sixths} | {rss} | {failures(r)} | "
                 f"{r['client_cpu_share']:.0%} | {r['server_cpu_share']:.0%} |"
             )
     return "\n".join(lines).replace("%", " %").replace("  %", " %")
