@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from service import imaging, memory
+from service.admission import Admission
 from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
 from service.manifest import load_manifest
@@ -83,7 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_upload_bytes,
-        shape=inference_protocol.body_limit_shape,
+        shape=inference_protocol.error_shape,
+    )
+    # NOTE: before the body limit and the routes, so that a refusal for load costs the least.
+    app.add_middleware(
+        Admission,
+        max_queue=settings.max_queue,
+        deadline_s=settings.deadline_ms / 1000.0,
+        shape=inference_protocol.error_shape,
+        on_shed=metrics.shed,
     )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost, so it counts 413s too
     for error in (ServiceError, RequestValidationError, HTTPException, Exception):

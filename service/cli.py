@@ -34,6 +34,9 @@ FLAGS: dict[str, tuple[type, str]] = {
     "max_steps": (int, "largest steps of /interpolate"),
     "max_batch": (int, "most images per merged model call"),
     "max_wait_ms": (float, "longest wait for a batch to fill, in ms"),
+    "max_queue": (int, "most POST requests one worker holds; past it 503 (0: no limit)"),
+    "deadline_ms": (float, "deadline of a request from its arrival, in ms (0: none)"),
+    "shutdown_grace_s": (int, "seconds requests in flight may take after SIGTERM"),
     "workers": (
         int,
         "server processes sharing the port, each with its own model (0: one per core)",
@@ -106,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # h11 setting to it (granian bounds the head itself).
         "http": BoundedHttpTools,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
     }
     if settings.server == "uvicorn" and settings.workers == 1:
         uvicorn.run(create_app(settings), **on_uvicorn)
@@ -131,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 log_level=LogLevels(args.log_level.lower()),
                 log_access=settings.access_log,
                 respawn_failed_workers=True,
+                # NOTE: granian's parent kills a worker still draining after this many seconds.
+                workers_kill_timeout=settings.shutdown_grace_s,
             ).serve()
     finally:
         if shared is not None:

@@ -2,20 +2,23 @@
 
 Images from uploads go through the encoder micro-batcher, latents through the decoder one (when
 batching is on); the latent arithmetic of generation and interpolation is small pure functions.
+Every model call carries the deadline of the request it serves (service/admission.py): past it,
+the call is refused with Overloaded and counted as shed, and the model never runs it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from service import imaging
+from service import admission, imaging
 from service.batching import MicroBatcher, run_model
-from service.errors import PayloadTooLarge, ServiceError
+from service.errors import Overloaded, PayloadTooLarge, ServiceError
+from service.graphs import Graph
 from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
@@ -23,6 +26,8 @@ from service.settings import Settings
 Source = Literal["density", "prior"]
 """Where generation draws z from: the fitted density of the training digits' codes, or the
 priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+T = TypeVar("T")
 
 INLINE_PIXELS = 256 * 256
 """Uploads with at most this many pixels in all are prepared on the event loop (about 1 ms)."""
@@ -80,7 +85,7 @@ class DataPlane:
     """The model's operations as the endpoints need them, batched across requests when asked."""
 
     def __init__(self, runtime: Runtime, settings: Settings, metrics: Metrics) -> None:
-        self.runtime, self.settings = runtime, settings
+        self.runtime, self.settings, self.metrics = runtime, settings, metrics
         self.manifest = runtime.manifest
         self.dc = self.manifest.latent.c
         labels = np.arange(len(self.manifest.classes))
@@ -100,6 +105,7 @@ class DataPlane:
                 lambda parts: Encoding(*parts),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
+                max_queue=settings.max_queue,
                 on_batch=lambda n: metrics.observe_batch("encoder", n),
             )
             # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
@@ -109,6 +115,7 @@ class DataPlane:
                 lambda parts: Encoding(*parts),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
+                max_queue=settings.max_queue,
                 on_batch=lambda n: metrics.observe_batch("encoder", n),
             )
             self._decoder = MicroBatcher(
@@ -116,6 +123,7 @@ class DataPlane:
                 lambda parts: parts[0],
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
+                max_queue=settings.max_queue,
                 on_batch=lambda n: metrics.observe_batch("decoder", n),
             )
 
@@ -166,23 +174,40 @@ class DataPlane:
         async with self._large:
             return await asyncio.to_thread(prepare_all)
 
+    async def _admitted(self, work: Awaitable[T]) -> T:
+        """The model call's result; a refusal for load is counted as shed on its way out."""
+        try:
+            return await work
+        except Overloaded as e:
+            self.metrics.shed(e.reason)
+            raise
+
     async def encode(self, images: np.ndarray) -> Encoding:
         """Posterior and class probabilities of a batch of model inputs."""
+        deadline = admission.deadline()
         if self._encoder is not None:
-            return await self._encoder.submit(images)
-        return await run_model(self.runtime.encode_and_classify, images)
+            return await self._admitted(self._encoder.submit(images, deadline))
+        return await self._admitted(run_model(self.runtime.encode_and_classify, images, deadline))
 
     async def read(self, images: np.ndarray) -> Encoding:
         """`encode`, plus the out-of-distribution scores when the model ships them."""
+        deadline = admission.deadline()
         if self._reader is not None:
-            return await self._reader.submit(images)
-        return await run_model(self.runtime.read, images)
+            return await self._admitted(self._reader.submit(images, deadline))
+        return await self._admitted(run_model(self.runtime.read, images, deadline))
 
     async def decode(self, z: np.ndarray) -> Decoded:
         """Images of a batch of latent codes."""
+        deadline = admission.deadline()
         if self._decoder is not None:
-            return Decoded(await self._decoder.submit(z), z)
-        return Decoded(await run_model(self.runtime.decode, z), z)
+            return Decoded(await self._admitted(self._decoder.submit(z, deadline)), z)
+        return Decoded(await self._admitted(run_model(self.runtime.decode, z, deadline)), z)
+
+    async def infer(
+        self, graph: Graph, feed: Mapping[str, np.ndarray], outputs: Sequence[str]
+    ) -> list[Any]:
+        """A graph of the inference protocol run on raw tensors, unbatched, within the deadline."""
+        return await self._admitted(graph.infer(feed, outputs, admission.deadline()))
 
     async def generate(
         self, label: int, n: int, temperature: float, seed: int, source: Source

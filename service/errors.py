@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -27,6 +27,11 @@ class ServiceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def headers(self) -> Mapping[str, str] | None:
+        """Headers the refusal carries beside its body (none but for a few kinds)."""
+        return None
 
 
 class InvalidImage(ServiceError):
@@ -63,6 +68,29 @@ class NotReady(ServiceError):
     type = "not_ready"
 
 
+ShedReason = Literal["queue_full", "deadline"]
+"""Why a request was refused for load: the worker held as many requests as it may, or the
+request's deadline passed before the model reached it."""
+
+RETRY_AFTER_S = 1
+"""What a shed request is told to wait before trying again (`Retry-After`, in whole seconds)."""
+
+
+class Overloaded(ServiceError):
+    """The worker refuses the request for load, not for anything in it: 503 with Retry-After."""
+
+    status_code = 503
+    type = "overloaded"
+
+    def __init__(self, reason: ShedReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_S)}
+
+
 def error_response(
     status_code: int, type_: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -87,7 +115,7 @@ def _describe(error: dict[str, Any]) -> str:
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     """Turn any exception into the service's JSON error body with the right status."""
     if isinstance(exc, ServiceError):
-        return error_response(exc.status_code, exc.type, exc.message)
+        return error_response(exc.status_code, exc.type, exc.message, exc.headers)
     if isinstance(exc, RequestValidationError):
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return error_response(400, "malformed_json", _describe(dict(exc.errors()[0])))

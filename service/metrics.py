@@ -86,7 +86,8 @@ class Histogram:
 
 
 class Metrics:
-    """The service's metrics: requests and latency per endpoint, and micro-batch sizes."""
+    """The service's metrics: requests and latency per endpoint, micro-batch sizes, and requests
+    refused for load."""
 
     content_type = "text/plain; version=0.0.4; charset=utf-8"
     publish_interval_s = 0.5
@@ -101,6 +102,7 @@ class Metrics:
         self.batches = Histogram(
             "ccvae_batch_size", "Rows per model call of a micro-batcher.", BATCH_BUCKETS
         )
+        self.sheds = Counter("ccvae_shed_total", "Requests refused for load (503), by reason.")
 
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -111,11 +113,16 @@ class Metrics:
         with self._lock:
             self.batches.observe(size, batcher=batcher)
 
+    def shed(self, reason: str) -> None:
+        with self._lock:
+            self.sheds.inc(reason=reason)
+
     def snapshot(self) -> dict[str, Any]:
         """Every series as JSON-ready lists: [labels, value] for counters, [labels, series]."""
         with self._lock:
             return {
                 "requests": [[list(k), v] for k, v in self.requests.values.items()],
+                "sheds": [[list(k), v] for k, v in self.sheds.values.items()],
                 "latency": [[list(k), list(v)] for k, v in self.latency.series.items()],
                 "batches": [[list(k), list(v)] for k, v in self.batches.series.items()],
             }
@@ -123,8 +130,9 @@ class Metrics:
     def absorb(self, snapshot: dict[str, Any]) -> None:
         """Add another process's snapshot to these series."""
         with self._lock:
-            for labels, value in snapshot["requests"]:
-                self.requests.values[tuple(tuple(p) for p in labels)] += value
+            for name, counter in (("requests", self.requests), ("sheds", self.sheds)):
+                for labels, value in snapshot.get(name, []):
+                    counter.values[tuple(tuple(p) for p in labels)] += value
             for name, histogram in (("latency", self.latency), ("batches", self.batches)):
                 for labels, series in snapshot[name]:
                     key = tuple(tuple(p) for p in labels)
@@ -153,5 +161,10 @@ class Metrics:
                     except (OSError, ValueError):  # a worker mid-write or gone: next scrape
                         continue
         with whole._lock:
-            lines = [*whole.requests.render(), *whole.latency.render(), *whole.batches.render()]
+            lines = [
+                *whole.requests.render(),
+                *whole.latency.render(),
+                *whole.batches.render(),
+                *whole.sheds.render(),
+            ]
         return "\n".join(lines) + "\n"

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PayloadTooLarge, error_response
+from service.errors import PayloadTooLarge, ServiceError, error_response
 from service.metrics import Metrics
 
-ErrorShape = Callable[[Scope, PayloadTooLarge], Response]
+ErrorShape = Callable[[Scope, ServiceError], Response]
 
 
-def service_shape(scope: Scope, exc: PayloadTooLarge) -> Response:
+def service_shape(scope: Scope, exc: ServiceError) -> Response:
     """The service's own error body."""
-    return error_response(exc.status_code, exc.type, exc.message)
+    return error_response(exc.status_code, exc.type, exc.message, exc.headers)
 
 
 class BodyLimit:

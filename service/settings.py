@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=64 * 2**10, gt=0)
     """Largest request head (request line and headers), in bytes, under uvicorn, whose httptools
     parser has no limit of its own (granian refuses heads over about 400 KiB itself)."""
+    max_queue: int = Field(default=64, ge=0)
+    """Most requests one worker holds on the model's endpoints (every POST), running or waiting;
+    one more is refused at once with 503 and Retry-After, before its body is read (Triton's
+    max_queue_size, Ray Serve's max_queued_requests, OLLAMA_MAX_QUEUE). 0: no limit."""
+    deadline_ms: float = Field(default=2000.0, ge=0.0)
+    """Deadline of a request from its arrival, in ms: one still waiting for the model when it
+    passes is refused with 503 and never run (Triton's default_timeout_microseconds with the
+    REJECT action); a /v2 request's `timeout` parameter (µs) may shorten it. 0: none. A full
+    queue of the heaviest call drains in under a second on two cores; when the machine is
+    starved and it does not, the deadline bounds the wait that max_queue alone would not."""
+    shutdown_grace_s: int = Field(default=30, ge=1)
+    """On SIGTERM, how many seconds requests in flight may take to finish before the server
+    stops them and exits (Triton's --exit-timeout-secs)."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:

@@ -4,8 +4,9 @@ Each exported graph is a model of the protocol, so standard clients (`tritonclie
 InferenceRESTClient) can call every graph of the model directory on raw tensors. Errors here take
 the protocol's shape `{"error": message}`: every route of this router answers its own failures
 through `ProtocolRoute`, unknown paths under /v2 are answered by a catch-all, and the body limit
-(which refuses before any route runs) asks `body_limit_shape`, so the service's global handler
-(and its error shape for the other routes) is left as it is.
+and the admission gate (which refuse before any route runs) ask `error_shape`, so the service's
+global handler (and its error shape for the other routes) is left as it is. A request's
+`timeout` parameter (µs, Triton's schedule-policy extension) brings its deadline forward.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
+from service import admission
 from service import oip_schemas as oip
-from service.errors import PayloadTooLarge, ServiceError, UnsupportedMediaType
+from service.dataplane import DataPlane
+from service.errors import ServiceError, UnsupportedMediaType
 from service.graphs import PLATFORM, Graph, Graphs
 from service.middleware import service_shape
 from service.routers.params import PlaneDep
@@ -38,7 +41,7 @@ from service.tensors import (
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ["binary_tensor_data"]
+EXTENSIONS = ["binary_tensor_data", "schedule_policy"]
 PREFIX = "/v2"
 
 
@@ -46,7 +49,7 @@ def protocol_error(request: Request, exc: Exception) -> JSONResponse:
     """Any exception as the protocol's error body, with the status the service would give it."""
     headers = None
     if isinstance(exc, ServiceError):
-        status, message = exc.status_code, exc.message
+        status, message, headers = exc.status_code, exc.message, exc.headers
     elif isinstance(exc, RequestValidationError):
         status = 400
         message = "; ".join(
@@ -61,10 +64,13 @@ def protocol_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def body_limit_shape(scope: Scope, exc: PayloadTooLarge) -> Response:
-    """`BodyLimit`'s 413 in the protocol's shape on the protocol's paths, else the service's."""
+def error_shape(scope: Scope, exc: ServiceError) -> Response:
+    """A refusal made before routing (413, 503) in the protocol's shape on the protocol's paths,
+    else in the service's."""
     if scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"):
-        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+        return JSONResponse(
+            {"error": exc.message}, status_code=exc.status_code, headers=exc.headers
+        )
     return service_shape(scope, exc)
 
 
@@ -96,7 +102,10 @@ GraphsDep = Annotated[Graphs, Depends(get_graphs)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": oip.ProtocolError, "description": "A tensor that does not fit the model."},
     404: {"model": oip.ProtocolError, "description": "No such model or version."},
-    503: {"model": oip.ProtocolError, "description": "The model is not loaded yet."},
+    503: {
+        "model": oip.ProtocolError,
+        "description": "The model is not loaded yet, or the server is overloaded (Retry-After).",
+    },
     "4XX": {"model": oip.ProtocolError, "description": "Any other request the server refuses."},
 }
 
@@ -216,7 +225,9 @@ HeaderLength = Annotated[
 ]
 
 
-async def _infer(request: Request, graph: Graph, header_length: int | None) -> Response:
+async def _infer(
+    request: Request, plane: DataPlane, graph: Graph, header_length: int | None
+) -> Response:
     encoding = request.headers.get("content-encoding", "identity")
     if encoding != "identity":
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r:.40} is not supported")
@@ -224,11 +235,13 @@ async def _infer(request: Request, graph: Graph, header_length: int | None) -> R
     inference = parse_request(header)
     settings: Settings = request.app.state.settings
     check_rows(inference, settings.max_infer_rows)
+    if "timeout" in inference.parameters:
+        admission.shorten(inference.parameters["timeout"])
     feed = graph.feed(inference, binary)
     selected = select_outputs(inference, graph.outputs)
     rows = max(len(array) for array in feed.values())
     check_response_size(graph.outputs, selected, rows, settings.max_response_bytes)
-    arrays = await graph.infer(feed, [s.name for s in selected])
+    arrays = await plane.infer(graph, feed, [s.name for s in selected])
     body, json_length = encode_response(
         graph.name, graph.version, inference.id, list(zip(selected, arrays, strict=True))
     )
@@ -243,18 +256,31 @@ async def _infer(request: Request, graph: Graph, header_length: int | None) -> R
 
 @router.post("/models/{name}/infer", **INFER)
 async def infer(
-    request: Request, graphs: GraphsDep, name: str, header_length: HeaderLength = None
+    request: Request,
+    plane: PlaneDep,
+    graphs: GraphsDep,
+    name: str,
+    header_length: HeaderLength = None,
 ) -> Response:
-    """Run a model on the request's tensors: JSON data, or binary data after the JSON."""
-    return await _infer(request, graphs.get(name), header_length)
+    """Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+    """
+    return await _infer(request, plane, graphs.get(name), header_length)
 
 
 @router.post("/models/{name}/versions/{version}/infer", **INFER)
 async def infer_version(
-    request: Request, graphs: GraphsDep, name: str, version: str, header_length: HeaderLength = None
+    request: Request,
+    plane: PlaneDep,
+    graphs: GraphsDep,
+    name: str,
+    version: str,
+    header_length: HeaderLength = None,
 ) -> Response:
     """Run one version of a model."""
-    return await _infer(request, graphs.get(name, version), header_length)
+    return await _infer(request, plane, graphs.get(name, version), header_length)
 
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
-from service.batching import INLINE_ROWS, MicroBatcher, merge, split
+from service.batching import INLINE_ROWS, MicroBatcher, merge, run_model, split
+from service.errors import Overloaded
 
 
 def double(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -29,12 +31,13 @@ def recording(
 def batcher(
     fn: Callable[[np.ndarray], Sequence[np.ndarray]], **kw: float
 ) -> MicroBatcher[tuple[np.ndarray, ...]]:
-    options = {"max_batch": 8, "max_wait_s": 0.05, **kw}
+    options = {"max_batch": 8, "max_wait_s": 0.05, "max_queue": 0, **kw}
     return MicroBatcher(
         fn,
         lambda parts: parts,
         max_batch=int(options["max_batch"]),
         max_wait_s=options["max_wait_s"],
+        max_queue=int(options["max_queue"]),
     )
 
 
@@ -157,3 +160,119 @@ def test_stop_fails_callers_still_waiting() -> None:
 def test_submit_before_start_raises() -> None:
     with pytest.raises(RuntimeError, match="not running"):
         asyncio.run(batcher(double).submit(rows(1)))
+
+
+def held(
+    sizes: list[int], release: threading.Event
+) -> Callable[[np.ndarray], Sequence[np.ndarray]]:
+    """A model that records each batch's rows and then waits for the release."""
+
+    def run(x: np.ndarray) -> Sequence[np.ndarray]:
+        sizes.append(len(x))
+        release.wait(timeout=5)
+        return double(x)
+
+    return run
+
+
+async def occupied(b: MicroBatcher[tuple[np.ndarray, ...]]) -> asyncio.Future[object]:
+    """Put a batch into the (held) model call, run in a thread so that the loop goes on."""
+    running = asyncio.ensure_future(b.submit(rows(INLINE_ROWS + 1)))
+    await asyncio.sleep(0.05)
+    return running
+
+
+def test_submit_past_max_queue_is_refused_as_queue_full() -> None:
+    sizes: list[int] = []
+    release = threading.Event()
+
+    async def scenario() -> tuple[list[int], BaseException | None]:
+        b = batcher(held(sizes, release), max_queue=2, max_batch=100)
+        b.start()
+        running = await occupied(b)
+        waiting = [asyncio.ensure_future(b.submit(rows(1, i))) for i in range(2)]
+        await asyncio.sleep(0.01)
+        depth = [b.depth]
+        try:
+            await b.submit(rows(1))
+            refused = None
+        except Overloaded as e:
+            refused = e
+        release.set()
+        await asyncio.gather(running, *waiting)
+        depth.append(b.depth)
+        await b.stop()
+        return depth, refused
+
+    depth, refused = asyncio.run(scenario())
+    assert isinstance(refused, Overloaded) and refused.reason == "queue_full"
+    assert depth == [2, 0]
+    assert sizes == [INLINE_ROWS + 1, 2]  # the refused rows never reached the model
+
+
+def test_rows_whose_deadline_passes_in_the_queue_are_refused_and_never_run() -> None:
+    sizes: list[int] = []
+    release = threading.Event()
+
+    async def scenario() -> tuple[BaseException | tuple[np.ndarray, ...], ...]:
+        b = batcher(held(sizes, release), max_batch=100)
+        b.start()
+        running = await occupied(b)
+        late = asyncio.ensure_future(b.submit(rows(3), deadline=time.monotonic() + 0.02))
+        on_time = asyncio.ensure_future(b.submit(rows(2), deadline=time.monotonic() + 30))
+        await asyncio.sleep(0.1)  # the first deadline passes while the model is busy
+        release.set()
+        outcomes = await asyncio.gather(running, late, on_time, return_exceptions=True)
+        await b.stop()
+        return tuple(outcomes)
+
+    _, late, on_time = asyncio.run(scenario())
+    assert isinstance(late, Overloaded) and late.reason == "deadline"
+    assert isinstance(on_time, tuple) and len(on_time[0]) == 2
+    assert sizes == [INLINE_ROWS + 1, 2]
+
+
+def test_submit_after_its_deadline_is_refused_at_once() -> None:
+    sizes: list[int] = []
+
+    async def scenario() -> None:
+        b = batcher(recording(sizes))
+        b.start()
+        try:
+            with pytest.raises(Overloaded, match="deadline passed"):
+                await b.submit(rows(1), deadline=time.monotonic() - 0.001)
+        finally:
+            await b.stop()
+
+    asyncio.run(scenario())
+    assert sizes == []
+
+
+def test_a_caller_that_has_gone_is_dropped_before_the_model() -> None:
+    sizes: list[int] = []
+    release = threading.Event()
+
+    async def scenario() -> tuple[np.ndarray, ...]:
+        b = batcher(held(sizes, release), max_batch=100)
+        b.start()
+        running = await occupied(b)
+        gone = asyncio.ensure_future(b.submit(rows(3)))
+        stays = asyncio.ensure_future(b.submit(rows(2)))
+        await asyncio.sleep(0.01)
+        gone.cancel()  # as when the request's task is cancelled because its client left
+        release.set()
+        await running
+        result = await stays
+        await b.stop()
+        return result
+
+    assert len(asyncio.run(scenario())[0]) == 2
+    assert sizes == [INLINE_ROWS + 1, 2]
+
+
+@pytest.mark.parametrize("n", [1, INLINE_ROWS + 1])
+def test_run_model_after_its_deadline_is_refused_without_calling_the_model(n: int) -> None:
+    sizes: list[int] = []
+    with pytest.raises(Overloaded, match="deadline passed"):
+        asyncio.run(run_model(recording(sizes), rows(n), deadline=time.monotonic() - 0.001))
+    assert sizes == []

@@ -99,7 +99,7 @@ def test_server_metadata_names_the_binary_tensor_extension(client: Client) -> No
     assert response.json() == {
         "name": client.app.title,
         "version": client.app.version,
-        "extensions": ["binary_tensor_data"],
+        "extensions": ["binary_tensor_data", "schedule_policy"],
     }
 
 

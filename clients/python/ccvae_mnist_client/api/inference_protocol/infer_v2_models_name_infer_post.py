@@ -93,6 +93,9 @@ def sync_detailed(
 
      Run a model on the request's tensors: JSON data, or binary data after the JSON.
 
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
     Args:
         name (str):
         inference_header_content_length (int | None | Unset): Length of the JSON part when binary
@@ -132,6 +135,9 @@ def sync(
 
      Run a model on the request's tensors: JSON data, or binary data after the JSON.
 
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
     Args:
         name (str):
         inference_header_content_length (int | None | Unset): Length of the JSON part when binary
@@ -165,6 +171,9 @@ async def asyncio_detailed(
     """Infer
 
      Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
 
     Args:
         name (str):
@@ -202,6 +211,9 @@ async def asyncio(
     """Infer
 
      Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
 
     Args:
         name (str):

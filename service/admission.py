@@ -1,0 +1,117 @@
+"""Admission control: a bound on the requests one worker holds, and a deadline for each.
+
+Every POST asks for the model. `Admission` counts those a worker holds, from arrival to answer,
+and refuses one more past `max_queue` with 503 and `Retry-After` before anything of it is read,
+so a refusal costs the HTTP parse and no more. An admitted request carries a `Ticket` (its arrival
+and deadline) in a context variable, which the data plane reads when it hands work to the model:
+work whose deadline has passed is refused there and never run, as Triton's queue policy does
+with REJECT.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.errors import Overloaded, ServiceError, ShedReason
+from service.middleware import ErrorShape
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """When a request arrived and by when it must reach the model (None: no deadline), in
+    `time.monotonic()` seconds."""
+
+    arrival: float
+    deadline: float | None
+
+
+# NOTE: each request runs in a task of its own, with its own copy of the context, under uvicorn
+# and under granian's default (asyncio) task implementation; granian's `rust` one would share a
+# context among requests, so ccvae-serve leaves it off.
+TICKET: ContextVar[Ticket | None] = ContextVar("ticket", default=None)
+"""The ticket of the request the current task serves; None outside an admitted request."""
+
+
+def deadline() -> float | None:
+    """The deadline of the request being served, if it has one."""
+    ticket = TICKET.get()
+    return ticket.deadline if ticket is not None else None
+
+
+def shorten(timeout_us: object) -> None:
+    """Bring the request's deadline forward to `timeout_us` µs after its arrival.
+
+    The Open Inference Protocol's `timeout` parameter (Triton's schedule-policy extension): an
+    int64 in microseconds, 0 for the default. Like Triton's `allow_timeout_override`, it may make
+    the deadline sooner than the setting's, never later.
+    """
+    if isinstance(timeout_us, bool) or not isinstance(timeout_us, int) or timeout_us < 0:
+        raise ServiceError(
+            f"parameter timeout={timeout_us!r:.40}: expected microseconds as an integer >= 0"
+        )
+    if timeout_us == 0:
+        return
+    ticket = TICKET.get() or Ticket(time.monotonic(), None)
+    asked = ticket.arrival + timeout_us / 1e6
+    sooner = asked if ticket.deadline is None else min(asked, ticket.deadline)
+    TICKET.set(Ticket(ticket.arrival, sooner))
+
+
+def expired(at: float | None, reason_for: str = "the model") -> Overloaded | None:
+    """The refusal due to a request whose deadline `at` has passed, or None while it holds."""
+    if at is None:
+        return None
+    late = time.monotonic() - at
+    if late <= 0:
+        return None
+    return Overloaded(
+        "deadline",
+        f"the request's deadline passed {late * 1000:.0f} ms before {reason_for} could take it "
+        "(CCVAE_DEADLINE_MS, or the /v2 timeout parameter)",
+    )
+
+
+class Admission:
+    """Refuse a POST past `max_queue` held by this worker; give each admitted one its ticket.
+
+    `shape` writes the refusal (the protocol's shape under /v2); `on_shed` counts it.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_queue: int,
+        deadline_s: float,
+        shape: ErrorShape,
+        on_shed: Callable[[ShedReason], None],
+    ) -> None:
+        self.app, self.max_queue, self.deadline_s = app, max_queue, deadline_s
+        self.shape, self.on_shed = shape, on_shed
+        self.held = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if self.max_queue and self.held >= self.max_queue:
+            self.on_shed("queue_full")
+            refusal = Overloaded(
+                "queue_full",
+                f"this worker holds {self.held} requests, its limit (CCVAE_MAX_QUEUE); "
+                "retry after a moment",
+            )
+            await self.shape(scope, refusal)(scope, receive, send)
+            return
+        now = time.monotonic()
+        token = TICKET.set(Ticket(now, now + self.deadline_s if self.deadline_s else None))
+        self.held += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.held -= 1
+            TICKET.reset(token)
