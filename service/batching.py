@@ -70,6 +70,11 @@ class MicroBatcher(Generic[T]):
         self._carry: Item[T] | None = None
         self._taken: list[Item[T]] = []  # off the queue, not yet answered
 
+    @property
+    def depth(self) -> int:
+        """Requests waiting in the queue (not yet taken into a batch)."""
+        return self._queue.qsize() if self._queue is not None else 0
+
     def start(self) -> None:
         """Create the queue and the worker inside the running event loop."""
         self._queue = asyncio.Queue()

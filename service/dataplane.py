@@ -7,22 +7,27 @@ batching is on); the latent arithmetic of generation and interpolation is small 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
-from service import imaging
+from service import imaging, tracing
 from service.batching import MicroBatcher, run_model
 from service.errors import ServiceError
 from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
 
+T = TypeVar("T")
 Source = Literal["density", "prior"]
 """Where generation draws z from: the fitted density of the training digits' codes, or the
 priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+Timed = tuple[T, np.ndarray]
+"""A caller's share of a model call's outputs, and the call's start and end (epoch ns)."""
 
 INLINE_PIXELS = 256 * 256
 """Uploads with at most this many pixels in all are prepared on the event loop (about 1 ms)."""
@@ -89,24 +94,28 @@ class DataPlane:
         if runtime.has_density:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
             self.sources = ("density", "prior")
-        self._encoder: MicroBatcher[Encoding] | None = None
-        self._decoder: MicroBatcher[np.ndarray] | None = None
+        self._encode = _timed(lambda x: _fields(runtime.encode_and_classify(x)), "encoder", metrics)
+        self._decode = _timed(lambda z: (runtime.decode(z),), "decoder", metrics)
+        self._encoder: MicroBatcher[Timed[Encoding]] | None = None
+        self._decoder: MicroBatcher[Timed[np.ndarray]] | None = None
         if settings.batching:
             wait = settings.max_wait_ms / 1000.0
             self._encoder = MicroBatcher(
-                lambda x: _fields(runtime.encode_and_classify(x)),
-                lambda parts: Encoding(*parts),
+                self._encode,
+                lambda parts: (Encoding(*parts[:3]), parts[3][0]),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
-                on_batch=lambda n: metrics.observe_batch("encoder", n),
+                on_batch=lambda n: metrics.record_depth("encoder"),
             )
             self._decoder = MicroBatcher(
-                lambda z: (runtime.decode(z),),
-                lambda parts: parts[0],
+                self._decode,
+                lambda parts: (parts[0], parts[1][0]),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
-                on_batch=lambda n: metrics.observe_batch("decoder", n),
+                on_batch=lambda n: metrics.record_depth("decoder"),
             )
+            for name, batcher in (("encoder", self._encoder), ("decoder", self._decoder)):
+                metrics.watch_depth(name, lambda b=batcher: b.depth)  # type: ignore[misc]
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
@@ -139,21 +148,32 @@ class DataPlane:
         # NOTE: a thread hop costs about as much as preparing a small digit (~0.1 ms), and with the
         # GIL held throughout, a thread would not run it in parallel anyway; only large pictures,
         # whose decoding would stall every other request, are worth moving off the loop.
-        if sum(imaging.pixels(data) for _, data in uploads) <= INLINE_PIXELS:
-            return prepare_all()
-        return await asyncio.to_thread(prepare_all)
+        with tracing.span("decode"):
+            if sum(imaging.pixels(data) for _, data in uploads) <= INLINE_PIXELS:
+                return prepare_all()
+            return await asyncio.to_thread(prepare_all)
 
     async def encode(self, images: np.ndarray) -> Encoding:
         """Posterior and class probabilities of a batch of model inputs."""
+        queued = time.time_ns()
         if self._encoder is not None:
-            return await self._encoder.submit(images)
-        return await run_model(self.runtime.encode_and_classify, images)
+            encoding, times = await self._encoder.submit(images)
+        else:
+            outputs = await run_model(self._encode, images)
+            encoding, times = Encoding(*outputs[:3]), outputs[3][0]
+        _record(queued, times)
+        return encoding
 
     async def decode(self, z: np.ndarray) -> Decoded:
         """Images of a batch of latent codes."""
+        queued = time.time_ns()
         if self._decoder is not None:
-            return Decoded(await self._decoder.submit(z), z)
-        return Decoded(await run_model(self.runtime.decode, z), z)
+            images, times = await self._decoder.submit(z)
+        else:
+            images, stamps = await run_model(self._decode, z)
+            times = stamps[0]
+        _record(queued, times)
+        return Decoded(images, z)
 
     async def generate(
         self, label: int, n: int, temperature: float, seed: int, source: Source
@@ -227,6 +247,30 @@ class DataPlane:
             keep,
         )
         return await self.decode(z)
+
+
+def _timed(
+    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], batcher: str, metrics: Metrics
+) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """fn, measured: rows and seconds go to the metrics, and the call's start and end (epoch ns)
+    travel as one more output, a row per input row, so each caller of a merged batch gets the
+    times of the call that served it."""
+
+    def call(x: np.ndarray) -> tuple[np.ndarray, ...]:
+        start = time.time_ns()
+        outputs = fn(x)
+        end = time.time_ns()
+        metrics.observe_model(batcher, len(x), (end - start) / 1e9)
+        return (*outputs, np.broadcast_to(np.array([start, end], np.int64), (len(x), 2)))
+
+    return call
+
+
+def _record(queued: int, times: np.ndarray) -> None:
+    """The current request's `queue` (from submitting to its model call) and `model` spans."""
+    start, end = int(times[0]), int(times[1])
+    tracing.record("queue", queued, start)
+    tracing.record("model", start, end)
 
 
 def _fields(encoding: Encoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
