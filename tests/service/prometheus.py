@@ -16,6 +16,6 @@ def samples(text: str) -> dict[Key, float]:
     }
 
 
-def value(text: str, name: str, **labels: str) -> float:
-    """The sample `name{labels}` of an exposition; 0 when it is not there (yet)."""
-    return samples(text).get((name, frozenset(labels.items())), 0.0)
+def value(text: str, sample: str, **labels: str) -> float:
+    """The sample `sample{labels}` of an exposition; 0 when it is not there (yet)."""
+    return samples(text).get((sample, frozenset(labels.items())), 0.0)
