@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service import schemas
+from service import schemas, tracing
 from service.routers.params import FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
 from service.uploads import ImageUploads, upload_body
@@ -17,11 +17,12 @@ Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
 
 
 def _predictions(encoding: Encoding, classes: tuple[str, ...]) -> list[schemas.Prediction]:
-    labels = encoding.probabilities.argmax(axis=1)
-    return [
-        schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist())
-        for k, p in zip(labels, encoding.probabilities, strict=True)
-    ]
+    with tracing.span("encode"):
+        labels = encoding.probabilities.argmax(axis=1)
+        return [
+            schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist())
+            for k, p in zip(labels, encoding.probabilities, strict=True)
+        ]
 
 
 @router.post(
