@@ -117,17 +117,30 @@ class Metrics:
             **on,
         )
         self._depths: dict[str, Callable[[], int]] = {}
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._calls: dict[str, tuple[Histogram, Histogram]] = {}
 
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Count and time one request; `endpoint` is a route template or `other`."""
         method = method if method in METHODS else OTHER
-        self.requests.labels(endpoint, method, str(status)).inc()
-        self.latency.labels(endpoint, method).observe(seconds)
+        key = (endpoint, method, status)
+        series = self._series.get(key)
+        if series is None:  # NOTE: `labels` validates and locks; the request path looks up once
+            series = (self.requests.labels(*key), self.latency.labels(endpoint, method))
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def observe_model(self, batcher: str, rows: int, seconds: float) -> None:
         """One model call of `rows` rows that took `seconds`."""
-        self.batch_size.labels(batcher).observe(rows)
-        self.model_seconds.labels(batcher).observe(seconds)
+        calls = self._calls.get(batcher)
+        if calls is None:
+            calls = self._calls[batcher] = (
+                self.batch_size.labels(batcher),
+                self.model_seconds.labels(batcher),
+            )
+        calls[0].observe(rows)
+        calls[1].observe(seconds)
 
     def watch_depth(self, batcher: str, depth: Callable[[], int]) -> None:
         """Read a batcher's queue depth now, at each `record_depth`, and at each scrape."""
