@@ -6,14 +6,17 @@ Both servers run at once as shipped (granian, one worker per core, micro-batchin
 on, tracing off as by default, access log off), on the shipped model, each on its own port; wrk
 visits them in turn on /classify, round after round, at 1 and 64 keep-alive clients, so that
 whatever else the machine does falls on both alike. Each figure is the median over the rounds;
-the ratios are after ÷ before. Prints Markdown for docs/benchmarks.md and writes the raw rows.
+the ratios are after ÷ before. Server CPU time per request (all its processes) is the steadiest
+figure on a shared machine. Prints Markdown for docs/benchmarks.md and writes the raw rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -24,6 +27,7 @@ from bench.server import REPO, Server, free_port
 from bench.serving import settle
 
 CONCURRENCY = (1, 64)
+FIGURES = (("rps", "req/s", 0), ("p50_ms", "p50 (ms)", 3), ("cpu_ms", "server CPU ms/req", 3))
 MODEL = REPO / "models" / "ccvae-mnist"
 
 
@@ -46,12 +50,15 @@ def measure(servers: list[Server], requests: Path, seconds: float, rounds: int) 
     for r in range(rounds):
         for c in CONCURRENCY:
             for s in servers if r % 2 == 0 else servers[::-1]:  # neither always goes first
+                cpu = s.cpu_seconds()
                 result = wrk.run(s.url, requests, c, seconds)
                 settle(s)
-                runs.setdefault(f"{s.name}|{c}", []).append({**asdict(result), "rps": result.rps})
+                cpu_ms = 1000 * (s.cpu_seconds() - cpu) / max(1, result.requests)
+                row = {**asdict(result), "rps": result.rps, "cpu_ms": cpu_ms}
+                runs.setdefault(f"{s.name}|{c}", []).append(row)
                 p50, errors = result.p50_ms, result.errors
                 print(f"round {r + 1} c={c} {s.name}: {result.rps:.0f} req/s, p50 {p50:.3f} ms, "
-                      f"{errors} errors", flush=True)  # fmt: skip
+                      f"{cpu_ms:.3f} CPU ms/req, {errors} errors", flush=True)  # fmt: skip
     return runs
 
 
@@ -60,19 +67,18 @@ def markdown(runs: dict) -> str:
         return statistics.median(row[what] for row in runs[f"{name}|{c}"])
 
     lines = [
-        "| clients | req/s before | req/s after | after ÷ before "
-        "| p50 before (ms) | p50 after (ms) | after ÷ before | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| clients | figure (median of rounds) | before | after | after ÷ before |",
+        "|---|---|---|---|---|",
     ]
     for c in CONCURRENCY:
-        rps = [median(n, c, "rps") for n in ("before", "after")]
-        p50 = [median(n, c, "p50_ms") for n in ("before", "after")]
-        errors = sum(row["errors"] for n in ("before", "after") for row in runs[f"{n}|{c}"])
-        lines.append(
-            f"| {c} | {rps[0]:.0f} | {rps[1]:.0f} | {rps[1] / rps[0]:.3f} | {p50[0]:.3f} "
-            f"| {p50[1]:.3f} | {p50[1] / p50[0]:.3f} | {errors} |"
-        )
-    return "\n".join(lines)
+        for what, label, digits in FIGURES:
+            before, after = (median(n, c, what) for n in ("before", "after"))
+            lines.append(
+                f"| {c} | {label} | {before:.{digits}f} | {after:.{digits}f} "
+                f"| {after / before:.3f} |"
+            )
+    errors = sum(row["errors"] for rows in runs.values() for row in rows)
+    return "\n".join(lines) + f"\n\nFailed or non-2xx requests, all runs: {errors}."
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/observability.json")
     args = parser.parse_args(argv)
     wrk.require()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop both servers on the way out
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         requests = workload.write(workload.classify_requests(args.digits), work / "classify")

@@ -56,8 +56,8 @@ class Settings(BaseSettings):
     that /metrics counts them all; ccvae-serve takes $PROMETHEUS_MULTIPROC_DIR or makes one for
     --workers > 1, and empties it at start; none: this process's metrics alone."""
     access_log: bool = False
-    """Log one line per request (method, path, status, time, request ID); off by default: it costs
-    a few per cent of the CPU per request, and /metrics counts requests by endpoint and status."""
+    """Log one line per request (method, path, status, time, request ID); off by default: /metrics
+    counts requests by endpoint and status anyway."""
     batching: bool = True
     """Merge concurrent requests into one model call (micro-batching)."""
     max_batch: int = Field(default=64, gt=0)
