@@ -117,6 +117,7 @@ class Metrics:
             **on,
         )
         self._depths: dict[str, Callable[[], int]] = {}
+        self._published: dict[str, int] = {}
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._calls: dict[str, tuple[Histogram, Histogram]] = {}
 
@@ -149,7 +150,10 @@ class Metrics:
 
     def record_depth(self, batcher: str) -> None:
         """Publish a watched batcher's queue depth (the other workers' scrapes see it)."""
-        self.queue_depth.labels(batcher).set(self._depths[batcher]())
+        depth = self._depths[batcher]()
+        if self._published.get(batcher) != depth:  # NOTE: a quiet service writes nothing
+            self._published[batcher] = depth
+            self.queue_depth.labels(batcher).set(depth)
 
     def shed(self, reason: str) -> None:
         """Count a request that admission control refused (`reason` in SHED_REASONS)."""

@@ -62,7 +62,7 @@ class Tracing:
         active = _ACTIVE.set(self)
         try:
             with self.tracer.start_as_current_span(
-                f"{method} {path}",
+                method,  # the route template joins it once routing has found one
                 kind=trace.SpanKind.SERVER,
                 attributes={"http.request.method": method, "url.path": path},
             ) as span:
