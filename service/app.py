@@ -9,23 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from service import imaging, memory
 from service.admission import Admission
 from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
-from service.manifest import load_manifest
+from service.manifest import load_manifest, sha256
 from service.metrics import Metrics
-from service.middleware import BodyLimit, RequestMetrics
+from service.middleware import BodyLimit, Telemetry
 from service.routers import classify, generate, inference_protocol, ops, page, transform
 from service.runtime import Runtime
 from service.settings import Settings
+from service.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +40,15 @@ reconstruct or redraw them as another digit; sample and interpolate from the pri
 """
 
 
-async def publish(metrics: Metrics) -> None:
-    """Share this worker's metrics with the others, twice a second, until cancelled."""
-    while True:
-        await asyncio.to_thread(metrics.publish)
-        await asyncio.sleep(metrics.publish_interval_s)
+def create_app(settings: Settings | None = None, tracing: Tracing | None = None) -> FastAPI:
+    """Build the app; the model is loaded when its lifespan starts.
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the model is loaded when its lifespan starts."""
+    `tracing` defaults to what the OTEL_* environment variables ask for (off when they are unset).
+    """
     settings = settings or Settings()
     metrics = Metrics(settings.metrics_dir)
+    owned = tracing is None
+    tracing = tracing or Tracing.from_environment(os.environ)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,8 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await asyncio.to_thread(Runtime.load, manifest, settings.device, settings.threads)
         plane = DataPlane(runtime, settings, metrics)
         plane.start()
-        publisher = asyncio.create_task(publish(metrics)) if settings.metrics_dir else None
         trimmer = asyncio.create_task(memory.trim_periodically())
+        metrics.serve_model(
+            manifest.name, manifest.version, sha256(manifest.directory / "manifest.json")
+        )
         app.state.plane = plane
         log.info("ready: %s on %s", settings.model_dir, runtime.provider)
         try:
@@ -67,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.plane = None
             trimmer.cancel()
             await plane.stop()
-            if publisher is not None:
-                publisher.cancel()
-                metrics.publish()  # this worker's final counts stay in the shared total
+            metrics.stop()
+            if owned:
+                tracing.shutdown()  # flush what is left to export
             log.info("stopped: %s released", settings.model_dir)
 
     app = FastAPI(
@@ -94,8 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shape=inference_protocol.error_shape,
         on_shed=metrics.shed,
     )
-    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost, so it counts 413s too
-    for error in (ServiceError, RequestValidationError, HTTPException, Exception):
+    # outermost, so that it counts the 413s too and they carry the request's ID
+    app.add_middleware(Telemetry, metrics=metrics, tracing=tracing, access_log=settings.access_log)
+    errors = (ServiceError, RequestValidationError, HTTPException, ClientDisconnect, Exception)
+    for error in errors:
         app.add_exception_handler(error, handle_error)
     for router in (classify.router, generate.router, transform.router, ops.router):
         app.include_router(router)

@@ -1,12 +1,17 @@
-"""`ccvae-serve`: run the service under uvicorn, settings from flags over CCVAE_* variables."""
+"""`ccvae-serve`: run the service under granian (or uvicorn), settings from flags over CCVAE_*.
+
+The flags are generated from `Settings`: a new field is a new flag, with its docstring as help.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import logging.config
 import os
 import shutil
 import tempfile
+import types
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,95 +21,82 @@ from granian import Granian
 from granian.constants import Interfaces
 from granian.log import LogLevels
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from service.app import create_app
 from service.http_head import BoundedHttpTools
+from service.logs import logging_config
 from service.manifest import ModelError, load_manifest
+from service.metrics import MULTIPROC_ENV
 from service.runtime import Runtime
 from service.settings import Settings, process_layout
 
-FLAGS: dict[str, tuple[type, str]] = {
-    "model_dir": (Path, "model directory with manifest.json"),
-    "device": (str, "execution provider (auto: CUDA when present)"),
-    "server": (str, "HTTP server: granian (Rust HTTP, default) or uvicorn"),
-    "threads": (int, "intra-op threads per session (0: the cores shared out among the workers)"),
-    "max_upload_bytes": (int, "largest request body in bytes"),
-    "max_image_pixels": (int, "largest image in pixels"),
-    "max_samples": (int, "largest n of /generate"),
-    "max_steps": (int, "largest steps of /interpolate"),
-    "max_batch": (int, "most images per merged model call"),
-    "max_wait_ms": (float, "longest wait for a batch to fill, in ms"),
-    "max_queue": (int, "most POST requests one worker holds; past it 503 (0: no limit)"),
-    "deadline_ms": (float, "deadline of a request from its arrival, in ms (0: none)"),
-    "shutdown_grace_s": (int, "seconds requests in flight may take after SIGTERM"),
-    "workers": (
-        int,
-        "server processes sharing the port, each with its own model (0: one per core)",
-    ),
-}
-"""Settings fields exposed as flags; a flag left out keeps the environment's value or default."""
+ENV_PREFIX = Settings.model_config.get("env_prefix", "")
 APP_FACTORY = "service.app:create_app"
 """What each worker process imports and calls to build its app."""
 
 
-CHOICES = {"device": ("cpu", "cuda", "auto"), "server": ("granian", "uvicorn")}
+def _argument(name: str, field: FieldInfo) -> dict[str, Any]:
+    """The argparse keywords of one Settings field: its type (or choices), and its docstring."""
+    kind: Any = field.annotation
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # `Path | None`: a Path
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    default = field.get_default(call_default_factory=True)
+    shown = {True: "on", False: "off", None: "none"}.get(default, default)
+    text = " ".join((field.description or name).split()).replace("%", "%%")
+    keywords: dict[str, Any] = {
+        "default": argparse.SUPPRESS,  # a flag left out keeps the environment's value or default
+        "help": f"{text} (default: ${ENV_PREFIX}{name.upper()} or {shown})",
+    }
+    if kind is bool:
+        keywords["action"] = argparse.BooleanOptionalAction
+    elif typing.get_origin(kind) is typing.Literal:
+        keywords["choices"] = typing.get_args(kind)
+    else:
+        keywords["type"] = kind if kind in (int, float, Path) else str
+    return keywords
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The server's own flags, then one flag per Settings field, generated from its type."""
     parser = argparse.ArgumentParser(
         prog="ccvae-serve",
         description="Serve the exported CCVAE over HTTP. Each setting also reads CCVAE_<NAME>.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
-    parser.add_argument("--port", type=int, default=8000, help="port to bind")
-    parser.add_argument("--log-level", default="info", help="uvicorn and service log level")
-    defaults = Settings.model_fields
-    for name, (kind, text) in FLAGS.items():
-        default = defaults[name].get_default(call_default_factory=True)
-        parser.add_argument(
-            f"--{name.replace('_', '-')}",
-            type=kind,
-            choices=CHOICES.get(name),
-            default=argparse.SUPPRESS,
-            help=f"{text} (default: ${'CCVAE_' + name.upper()} or {default})",
-        )
-    parser.add_argument(
-        "--batching",
-        action=argparse.BooleanOptionalAction,
-        default=argparse.SUPPRESS,
-        help="merge concurrent requests into one model call (default: $CCVAE_BATCHING or on)",
     )
     parser.add_argument(
-        "--access-log",
-        action=argparse.BooleanOptionalAction,
-        default=argparse.SUPPRESS,
-        help="log every request (default: $CCVAE_ACCESS_LOG or off)",
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port to bind (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--log-level", default="info", help="server and service log level (default: %(default)s)"
+    )
+    for name, field in Settings.model_fields.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", **_argument(name, field))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Parse flags, check the model can be served, and run uvicorn until interrupted."""
+    """Parse flags, check the model can be served, and run the server until interrupted."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    overrides: dict[str, Any] = {
-        name: getattr(args, name)
-        for name in [*FLAGS, "batching", "access_log"]
-        if hasattr(args, name)
-    }
+    overrides = {name: getattr(args, name) for name in Settings.model_fields if hasattr(args, name)}
     try:
         settings = Settings(**overrides)
     except ValidationError as e:
         parser.error(str(e))
     check_model(settings, parser)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    log_config = logging_config(settings.log_format, args.log_level)
+    logging.config.dictConfig(log_config)
     settings = process_layout(settings)
+    # NOTE: the service writes its own access line (service.access); the servers' stay off.
     on_uvicorn = {
         "host": args.host,
         "port": args.port,
         "log_level": args.log_level,
-        "access_log": settings.access_log,
+        "log_config": log_config,
+        "access_log": False,
         # NOTE: httptools sets no limit on a request's head; this protocol applies uvicorn's
         # h11 setting to it (granian bounds the head itself).
         "http": BoundedHttpTools,
@@ -116,10 +108,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     # NOTE: worker processes build their own app from the import string, so the flags reach
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
-    shared = None
-    if settings.workers > 1 and settings.metrics_dir is None:
-        shared = Path(tempfile.mkdtemp(prefix="ccvae-metrics-"))
+    made = None
+    if settings.workers > 1:
+        shared = settings.metrics_dir or Path(os.environ.get(MULTIPROC_ENV) or "")
+        if shared == Path(""):
+            shared = made = Path(tempfile.mkdtemp(prefix="ccvae-metrics-"))
+        for stale in shared.glob("*.db"):  # a previous run's counts (prometheus_client's rule)
+            stale.unlink()
         settings = settings.model_copy(update={"metrics_dir": shared})
+        os.environ[MULTIPROC_ENV] = str(shared)
     os.environ.update(settings_environment(settings))
     try:
         if settings.server == "uvicorn":
@@ -133,14 +130,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 port=args.port,
                 workers=settings.workers,
                 log_level=LogLevels(args.log_level.lower()),
-                log_access=settings.access_log,
+                log_dictconfig=log_config,
+                log_access=False,
                 respawn_failed_workers=True,
                 # NOTE: granian's parent kills a worker still draining after this many seconds.
                 workers_kill_timeout=settings.shutdown_grace_s,
             ).serve()
     finally:
-        if shared is not None:
-            shutil.rmtree(shared, ignore_errors=True)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def check_model(settings: Settings, parser: argparse.ArgumentParser) -> None:
@@ -160,7 +158,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     """Every setting as the CCVAE_* variable that recreates it."""
     values = settings.model_dump(mode="json")
     return {
-        f"CCVAE_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
+        f"{ENV_PREFIX}{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
         for name, value in values.items()
         if value is not None
     }

@@ -9,13 +9,14 @@ the call is refused with Overloaded and counted as shed, and the model never run
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from service import admission, imaging
+from service import admission, imaging, tracing
 from service.batching import MicroBatcher, run_model
 from service.errors import Overloaded, PayloadTooLarge, ServiceError
 from service.graphs import Graph
@@ -28,6 +29,9 @@ Source = Literal["density", "prior"]
 priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
 
 T = TypeVar("T")
+
+Timed = tuple[T, np.ndarray]
+"""A caller's share of a model call's outputs, and the call's start and end (epoch ns)."""
 
 INLINE_PIXELS = 256 * 256
 """Uploads with at most this many pixels in all are prepared on the event loop (about 1 ms)."""
@@ -95,37 +99,45 @@ class DataPlane:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
             self.sources = ("density", "prior")
         self._large = asyncio.Lock()
-        self._encoder: MicroBatcher[Encoding] | None = None
-        self._reader: MicroBatcher[Encoding] | None = None
-        self._decoder: MicroBatcher[np.ndarray] | None = None
+        self._encode = _timed(lambda x: runtime.encode_and_classify(x).fields(), "encoder", metrics)
+        self._read = _timed(lambda x: runtime.read(x).fields(), "reader", metrics)
+        self._decode = _timed(lambda z: (runtime.decode(z),), "decoder", metrics)
+        self._encoder: MicroBatcher[Timed[Encoding]] | None = None
+        self._reader: MicroBatcher[Timed[Encoding]] | None = None
+        self._decoder: MicroBatcher[Timed[np.ndarray]] | None = None
         if settings.batching:
             wait = settings.max_wait_ms / 1000.0
             self._encoder = MicroBatcher(
-                lambda x: runtime.encode_and_classify(x).fields(),
-                lambda parts: Encoding(*parts),
+                self._encode,
+                _split_encoding,
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
                 max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.observe_batch("encoder", n),
+                on_batch=lambda n: metrics.record_depth("encoder"),
             )
             # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
             # that /reconstruct and the like do not pay for a decoder run they do not use.
             self._reader = MicroBatcher(
-                lambda x: runtime.read(x).fields(),
-                lambda parts: Encoding(*parts),
+                self._read,
+                _split_encoding,
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
                 max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.observe_batch("encoder", n),
+                on_batch=lambda n: metrics.record_depth("reader"),
             )
             self._decoder = MicroBatcher(
-                lambda z: (runtime.decode(z),),
-                lambda parts: parts[0],
+                self._decode,
+                lambda parts: (parts[0], parts[1][0]),
                 max_batch=settings.max_batch,
                 max_wait_s=wait,
                 max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.observe_batch("decoder", n),
+                on_batch=lambda n: metrics.record_depth("decoder"),
             )
+            batchers = (
+                ("encoder", self._encoder), ("reader", self._reader), ("decoder", self._decoder)
+            )  # fmt: skip
+            for name, batcher in batchers:
+                metrics.watch_depth(name, lambda b=batcher: b.depth)  # type: ignore[misc]
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
@@ -167,12 +179,13 @@ class DataPlane:
                 f"the {len(uploads)} images of this request declare {declared} pixels in all; "
                 f"the limit is {settings.max_request_pixels} (CCVAE_MAX_REQUEST_PIXELS)"
             )
-        if declared <= INLINE_PIXELS:
-            return prepare_all()
-        # NOTE: one large upload at a time per worker: the GIL would interleave them anyway, and
-        # in parallel their decoded pixels would add up.
-        async with self._large:
-            return await asyncio.to_thread(prepare_all)
+        with tracing.span("decode"):
+            if declared <= INLINE_PIXELS:
+                return prepare_all()
+            # NOTE: one large upload at a time per worker: the GIL would interleave them anyway,
+            # and in parallel their decoded pixels would add up.
+            async with self._large:
+                return await asyncio.to_thread(prepare_all)
 
     async def _admitted(self, work: Awaitable[T]) -> T:
         """The model call's result; a refusal for load is counted as shed on its way out."""
@@ -182,26 +195,43 @@ class DataPlane:
             self.metrics.shed(e.reason)
             raise
 
+    async def _timed_call(
+        self,
+        batcher: MicroBatcher[Timed[T]] | None,
+        call: Callable[[np.ndarray], Timed[T]],
+        x: np.ndarray,
+    ) -> T:
+        """x through the batcher (or alone when batching is off) within the request's deadline;
+        the request's `queue` and `model` spans recorded."""  # fmt: skip
+        deadline, queued = admission.deadline(), time.time_ns()
+        if batcher is not None:
+            result, times = await self._admitted(batcher.submit(x, deadline))
+        else:
+            result, times = await self._admitted(run_model(call, x, deadline))
+        _record(queued, times)
+        return result
+
     async def encode(self, images: np.ndarray) -> Encoding:
         """Posterior and class probabilities of a batch of model inputs."""
-        deadline = admission.deadline()
-        if self._encoder is not None:
-            return await self._admitted(self._encoder.submit(images, deadline))
-        return await self._admitted(run_model(self.runtime.encode_and_classify, images, deadline))
+        return await self._timed_call(self._encoder, self._encode_one, images)
 
     async def read(self, images: np.ndarray) -> Encoding:
         """`encode`, plus the out-of-distribution scores when the model ships them."""
-        deadline = admission.deadline()
-        if self._reader is not None:
-            return await self._admitted(self._reader.submit(images, deadline))
-        return await self._admitted(run_model(self.runtime.read, images, deadline))
+        return await self._timed_call(self._reader, self._read_one, images)
 
     async def decode(self, z: np.ndarray) -> Decoded:
         """Images of a batch of latent codes."""
-        deadline = admission.deadline()
-        if self._decoder is not None:
-            return Decoded(await self._admitted(self._decoder.submit(z, deadline)), z)
-        return Decoded(await self._admitted(run_model(self.runtime.decode, z, deadline)), z)
+        return Decoded(await self._timed_call(self._decoder, self._decode_one, z), z)
+
+    def _encode_one(self, x: np.ndarray) -> Timed[Encoding]:
+        return _split_encoding(self._encode(x))
+
+    def _read_one(self, x: np.ndarray) -> Timed[Encoding]:
+        return _split_encoding(self._read(x))
+
+    def _decode_one(self, z: np.ndarray) -> Timed[np.ndarray]:
+        images, stamps = self._decode(z)
+        return images, stamps[0]
 
     async def infer(
         self, graph: Graph, feed: Mapping[str, np.ndarray], outputs: Sequence[str]
@@ -281,3 +311,32 @@ class DataPlane:
             keep,
         )
         return await self.decode(z)
+
+
+def _timed(
+    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], batcher: str, metrics: Metrics
+) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """fn, measured: rows and seconds go to the metrics, and the call's start and end (epoch ns)
+    travel as one more output, a row per input row, so each caller of a merged batch gets the
+    times of the call that served it."""
+
+    def call(x: np.ndarray) -> tuple[np.ndarray, ...]:
+        start = time.time_ns()
+        outputs = fn(x)
+        end = time.time_ns()
+        metrics.observe_model(batcher, len(x), (end - start) / 1e9)
+        return (*outputs, np.array([(start, end)] * len(x), np.int64))
+
+    return call
+
+
+def _split_encoding(parts: Sequence[np.ndarray]) -> Timed[Encoding]:
+    """(loc, scale, probabilities[, ood], times) -> the Encoding and the call's (start, end)."""
+    return Encoding(*parts[:-1]), parts[-1][0]
+
+
+def _record(queued: int, times: np.ndarray) -> None:
+    """The current request's `queue` (from submitting to its model call) and `model` spans."""
+    start, end = int(times[0]), int(times[1])
+    tracing.record("queue", queued, start)
+    tracing.record("model", start, end)

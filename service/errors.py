@@ -12,10 +12,15 @@ from typing import Any, ClassVar, Literal
 
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
+from service.logs import REQUEST_ID
+
 log = logging.getLogger(__name__)
+
+CLIENT_CLOSED = 499
+"""The status a request is recorded with when its client went away first (nginx's 499)."""
 
 
 class ServiceError(Exception):
@@ -94,8 +99,8 @@ class Overloaded(ServiceError):
 def error_response(
     status_code: int, type_: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    """Write the one error body every failure of the service uses."""
-    body = {"error": {"type": type_, "message": message}}
+    """Write the one error body every failure of the service uses, with the request's ID."""
+    body = {"error": {"type": type_, "message": message, "request_id": REQUEST_ID.get()}}
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
@@ -114,6 +119,10 @@ def _describe(error: dict[str, Any]) -> str:
 
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     """Turn any exception into the service's JSON error body with the right status."""
+    if isinstance(exc, ClientDisconnect) or isinstance(exc.__cause__, ClientDisconnect):
+        # NOTE: nobody reads this answer; it is there for the metrics, and no traceback is due.
+        log.debug("client went away during %s %s", request.method, request.url.path)
+        return error_response(CLIENT_CLOSED, "client_closed", "the client closed the request")
     if isinstance(exc, ServiceError):
         return error_response(exc.status_code, exc.type, exc.message, exc.headers)
     if isinstance(exc, RequestValidationError):

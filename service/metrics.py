@@ -1,170 +1,214 @@
-"""Prometheus counters and histograms, rendered in the text exposition format (0.0.4).
+"""The service's Prometheus metrics, kept and exposed by prometheus_client.
 
-A few dozen lines instead of prometheus-client: the service needs counters and histograms with
-labels and nothing else. With several worker processes (`ccvae-serve --workers`), each process
-publishes a snapshot of its own series to a shared directory every half second, and whichever
-process answers GET /metrics adds the others' latest snapshots to its own live series, so a scrape
-counts the whole server (the other workers' last half second at most is still to come).
+One process: the series live in this `Metrics`' own registry. Several worker processes
+(`ccvae-serve --workers N`): prometheus_client's multiprocess mode. Each process writes its
+values to memory-mapped files in one shared directory (PROMETHEUS_MULTIPROC_DIR), and whichever
+worker answers GET /metrics sums the files of every process, those of exited workers included,
+so a counter never goes down from one scrape to the next, whichever worker answers. A worker
+marks itself dead when it stops (its live gauges go); one killed outright is marked dead by the
+next scrape. `process_*` then come from each live worker's /proc, labelled by its pid.
+
+Label values come from closed sets, so no request can add a series: route templates of the app
+(else `other`), the HTTP methods of RFC 9110 (else `other`), status codes, the two model graphs
+the micro-batchers call, and the shed reasons.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
-import math
 import os
-import threading
-from collections import defaultdict
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
-LabelSet = tuple[tuple[str, str], ...]
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+    values,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+SHED_REASONS = frozenset({"queue_full", "deadline"})
+"""Why admission control refuses a request (`Metrics.shed`)."""
+OTHER = "other"
+
+LATENCY_BUCKETS = (
+    *(0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075),
+    *(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+"""Seconds; a digit's /classify takes about a millisecond, so the buckets start at 0.1 ms."""
+MODEL_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 
-
-def _labels(labels: LabelSet, extra: LabelSet = ()) -> str:
-    pairs = [*labels, *extra]
-    if not pairs:
-        return ""
-    escaped = (
-        (k, v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")) for k, v in pairs
-    )
-    return "{" + ",".join(f'{k}="{v}"' for k, v in escaped) + "}"
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-class Counter:
-    """A monotonically increasing count per label set."""
-
-    def __init__(self, name: str, help_: str) -> None:
-        self.name, self.help = name, help_
-        self.values: dict[LabelSet, float] = defaultdict(float)
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        self.values[tuple(sorted(labels.items()))] += amount
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        lines += [f"{self.name}{_labels(k)} {_number(v)}" for k, v in sorted(self.values.items())]
-        return lines
-
-
-class Histogram:
-    """Cumulative buckets, sum and count per label set."""
-
-    def __init__(self, name: str, help_: str, buckets: Sequence[float]) -> None:
-        self.name, self.help = name, help_
-        self.bounds = (*sorted(buckets), math.inf)
-        self.series: dict[LabelSet, list[float]] = {}
-
-    def observe(self, value: float, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        series = self.series.setdefault(key, [0.0] * (len(self.bounds) + 2))
-        series[bisect.bisect_left(self.bounds, value)] += 1
-        series[-2] += value
-        series[-1] += 1
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        for key, series in sorted(self.series.items()):
-            cumulative = 0.0
-            for bound, count in zip(self.bounds, series, strict=False):
-                cumulative += count
-                le = (("le", _number(bound)),)
-                lines.append(f"{self.name}_bucket{_labels(key, le)} {_number(cumulative)}")
-            lines.append(f"{self.name}_sum{_labels(key)} {_number(series[-2])}")
-            lines.append(f"{self.name}_count{_labels(key)} {_number(series[-1])}")
-        return lines
+_DB = re.compile(r"_(\d+)\.db$")
 
 
 class Metrics:
-    """The service's metrics: requests and latency per endpoint, micro-batch sizes, and requests
-    refused for load."""
+    """Requests, latency, model calls, queue depth and shed requests of this service."""
 
-    content_type = "text/plain; version=0.0.4; charset=utf-8"
-    publish_interval_s = 0.5
+    content_type = CONTENT_TYPE_PLAIN_0_0_4
 
     def __init__(self, shared_dir: Path | None = None) -> None:
         self.shared_dir = shared_dir
-        self._lock = threading.Lock()
-        self.requests = Counter("ccvae_requests_total", "HTTP requests by endpoint and status.")
+        disable_created_metrics()  # `_created` series double the text; Prometheus ignores them
+        # NOTE: prometheus_client picks its value store at import, from the environment; a
+        # worker forked from a parent that imported it first must still pick the shared files.
+        if shared_dir is not None:
+            os.environ[MULTIPROC_ENV] = str(shared_dir)
+            values.ValueClass = values.MultiProcessValue()
+        else:
+            values.ValueClass = values.MutexValue
+        self.registry = CollectorRegistry()
+        if shared_dir is None:
+            ProcessCollector(registry=self.registry)
+        on = {"registry": self.registry}
+        self.requests = Counter(
+            "ccvae_requests_total",
+            "HTTP requests by endpoint, method and status (499: the client went away).",
+            ["endpoint", "method", "status"],
+            **on,
+        )
         self.latency = Histogram(
-            "ccvae_request_duration_seconds", "Request latency by endpoint.", LATENCY_BUCKETS
+            "ccvae_request_duration_seconds",
+            "Request latency by endpoint and method.",
+            ["endpoint", "method"],
+            buckets=LATENCY_BUCKETS,
+            **on,
         )
-        self.batches = Histogram(
-            "ccvae_batch_size", "Rows per model call of a micro-batcher.", BATCH_BUCKETS
+        self.batch_size = Histogram(
+            "ccvae_batch_size", "Rows per model call.", ["batcher"], buckets=BATCH_BUCKETS, **on
         )
-        self.sheds = Counter("ccvae_shed_total", "Requests refused for load (503), by reason.")
+        self.model_seconds = Histogram(
+            "ccvae_model_seconds",
+            "Time of one model call (a merged batch), in seconds.",
+            ["batcher"],
+            buckets=MODEL_BUCKETS,
+            **on,
+        )
+        self.queue_depth = Gauge(
+            "ccvae_queue_depth",
+            "Requests waiting in a micro-batcher's queue, summed over the live workers.",
+            ["batcher"],
+            multiprocess_mode="livesum",
+            **on,
+        )
+        self.requests_shed = Counter(
+            "ccvae_requests_shed",
+            "Requests refused by admission control, by reason.",
+            ["reason"],
+            **on,
+        )
+        self.model_info = Gauge(
+            "ccvae_model_info",
+            "The served model (1): name, version and the sha256 of its manifest.",
+            ["name", "version", "sha256"],
+            multiprocess_mode="livemax",
+            **on,
+        )
+        self._depths: dict[str, Callable[[], int]] = {}
+        self._published: dict[str, int] = {}
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._calls: dict[str, tuple[Histogram, Histogram]] = {}
 
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
-        with self._lock:
-            self.requests.inc(endpoint=endpoint, method=method, status=str(status))
-            self.latency.observe(seconds, endpoint=endpoint, method=method)
+        """Count and time one request; `endpoint` is a route template or `other`."""
+        method = method if method in METHODS else OTHER
+        key = (endpoint, method, status)
+        series = self._series.get(key)
+        if series is None:  # NOTE: `labels` validates and locks; the request path looks up once
+            series = (self.requests.labels(*key), self.latency.labels(endpoint, method))
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
-    def observe_batch(self, batcher: str, size: int) -> None:
-        with self._lock:
-            self.batches.observe(size, batcher=batcher)
+    def observe_model(self, batcher: str, rows: int, seconds: float) -> None:
+        """One model call of `rows` rows that took `seconds`."""
+        calls = self._calls.get(batcher)
+        if calls is None:
+            calls = self._calls[batcher] = (
+                self.batch_size.labels(batcher),
+                self.model_seconds.labels(batcher),
+            )
+        calls[0].observe(rows)
+        calls[1].observe(seconds)
+
+    def watch_depth(self, batcher: str, depth: Callable[[], int]) -> None:
+        """Read a batcher's queue depth now, at each `record_depth`, and at each scrape."""
+        self._depths[batcher] = depth
+        self.record_depth(batcher)
+
+    def record_depth(self, batcher: str) -> None:
+        """Publish a watched batcher's queue depth (the other workers' scrapes see it)."""
+        depth = self._depths[batcher]()
+        if self._published.get(batcher) != depth:  # NOTE: a quiet service writes nothing
+            self._published[batcher] = depth
+            self.queue_depth.labels(batcher).set(depth)
 
     def shed(self, reason: str) -> None:
-        with self._lock:
-            self.sheds.inc(reason=reason)
+        """Count a request that admission control refused (`reason` in SHED_REASONS)."""
+        self.requests_shed.labels(reason if reason in SHED_REASONS else OTHER).inc()
 
-    def snapshot(self) -> dict[str, Any]:
-        """Every series as JSON-ready lists: [labels, value] for counters, [labels, series]."""
-        with self._lock:
-            return {
-                "requests": [[list(k), v] for k, v in self.requests.values.items()],
-                "sheds": [[list(k), v] for k, v in self.sheds.values.items()],
-                "latency": [[list(k), list(v)] for k, v in self.latency.series.items()],
-                "batches": [[list(k), list(v)] for k, v in self.batches.series.items()],
-            }
+    def serve_model(self, name: str, version: str, sha256: str) -> None:
+        """Say which model this process serves."""
+        self.model_info.labels(name, version, sha256).set(1)
 
-    def absorb(self, snapshot: dict[str, Any]) -> None:
-        """Add another process's snapshot to these series."""
-        with self._lock:
-            for name, counter in (("requests", self.requests), ("sheds", self.sheds)):
-                for labels, value in snapshot.get(name, []):
-                    counter.values[tuple(tuple(p) for p in labels)] += value
-            for name, histogram in (("latency", self.latency), ("batches", self.batches)):
-                for labels, series in snapshot[name]:
-                    key = tuple(tuple(p) for p in labels)
-                    mine = histogram.series.setdefault(key, [0.0] * len(series))
-                    histogram.series[key] = [a + b for a, b in zip(mine, series, strict=True)]
-
-    def publish(self) -> None:
-        """Write this process's snapshot for the other workers (atomically: rename)."""
-        if self.shared_dir is None:
-            return
-        target = self.shared_dir / f"{os.getpid()}.json"
-        partial = target.with_suffix(".part")
-        partial.write_text(json.dumps(self.snapshot()))
-        partial.replace(target)
-
-    def render(self) -> str:
-        """The exposition text: this process's series, plus the other workers' snapshots."""
-        whole = self
+    def stop(self) -> None:
+        """This process leaves: its live gauges go from the shared total, its counts stay."""
         if self.shared_dir is not None:
-            whole = Metrics()
-            whole.absorb(self.snapshot())
-            for path in sorted(self.shared_dir.glob("*.json")):
-                if path.stem != str(os.getpid()):
-                    try:
-                        whole.absorb(json.loads(path.read_text()))
-                    except (OSError, ValueError):  # a worker mid-write or gone: next scrape
-                        continue
-        with whole._lock:
-            lines = [
-                *whole.requests.render(),
-                *whole.latency.render(),
-                *whole.batches.render(),
-                *whole.sheds.render(),
-            ]
-        return "\n".join(lines) + "\n"
+            multiprocess.mark_process_dead(os.getpid(), str(self.shared_dir))
+
+    def render(self) -> bytes:
+        """The exposition text of the whole server."""
+        for batcher in self._depths:
+            self.record_depth(batcher)
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, str(self.shared_dir))
+        registry.register(WorkerProcesses(live_workers(self.shared_dir)))
+        return generate_latest(registry)
+
+
+def live_workers(shared_dir: Path) -> list[int]:
+    """The pids with files in the shared directory still running; the others marked dead."""
+    pids = {int(m.group(1)) for p in shared_dir.glob("*.db") if (m := _DB.search(p.name))}
+    alive = []
+    for pid in sorted(pids):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, str(shared_dir))
+            continue
+        except PermissionError:  # alive, under another user
+            pass
+        alive.append(pid)
+    return alive
+
+
+class WorkerProcesses(Collector):
+    """prometheus_client's `process_*` series for each worker, labelled by its pid."""
+
+    def __init__(self, pids: Iterable[int]) -> None:
+        self.pids = list(pids)
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, Metric] = {}
+        for pid in self.pids:
+            for family in ProcessCollector(pid=lambda pid=pid: pid, registry=None).collect():
+                merged = families.setdefault(
+                    family.name, Metric(family.name, family.documentation, family.type)
+                )
+                for sample in family.samples:
+                    merged.add_sample(sample.name, {**sample.labels, "pid": str(pid)}, sample.value)
+        yield from families.values()

@@ -1,15 +1,21 @@
-"""ASGI middleware: a hard cap on request bodies, and request metrics per endpoint."""
+"""ASGI middleware: a hard cap on request bodies, and each request's ID, metrics and span."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PayloadTooLarge, ServiceError, error_response
-from service.metrics import Metrics
+from service.errors import CLIENT_CLOSED, PayloadTooLarge, ServiceError, error_response
+from service.logs import ACCESS, REQUEST_ID, REQUEST_ID_HEADER, request_id
+from service.metrics import OTHER, Metrics
+from service.tracing import Tracing
+
+access = logging.getLogger(ACCESS)
 
 ErrorShape = Callable[[Scope, ServiceError], Response]
 
@@ -70,29 +76,71 @@ class BodyLimit:
                 await guarded_send({"type": "http.response.start"})
 
 
-class RequestMetrics:
-    """Count requests and time them per route template (unknown paths pooled as 'other')."""
+class Telemetry:
+    """Per request: its ID, its metrics, its server span and (when asked) its access line.
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+    The ID is the caller's `X-Request-ID` when safe, else a fresh one; the response echoes it,
+    and error bodies and log lines carry it. Requests are counted per route template (unknown
+    paths pooled as `other`). A client that goes away before it is answered is counted as 499
+    (nginx's "client closed request"), never as a 500.
+    """
+
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, tracing: Tracing, access_log: bool = False
+    ) -> None:
+        self.app, self.metrics, self.tracing, self.access_log = app, metrics, tracing, access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        header = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
+        rid = request_id(header)
+        token = REQUEST_ID.set(rid)
+        echoed = (REQUEST_ID_HEADER, rid.encode("ascii"))
         status = 500
         start = time.perf_counter()
 
-        async def recording_send(message: Message) -> None:
+        async def identified_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), echoed]
             await send(message)
 
         try:
-            await self.app(scope, receive, recording_send)
+            if self.tracing.enabled:
+                with self.tracing.request(scope["method"], scope["path"], scope["headers"]) as s:
+                    await self.app(scope, receive, identified_send)
+                    s.set_attribute("http.response.status_code", status)
+                    route = getattr(scope.get("route"), "path", None)
+                    if route is not None:
+                        s.update_name(f"{scope['method']} {route}")
+            else:
+                await self.app(scope, receive, identified_send)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
         finally:
-            route = scope.get("route")
-            endpoint = getattr(route, "path", "other")
             seconds = time.perf_counter() - start
+            endpoint = getattr(scope.get("route"), "path", OTHER)
             self.metrics.observe_request(endpoint, scope["method"], status, seconds)
+            if self.access_log:
+                _access_line(scope, status, seconds)
+            REQUEST_ID.reset(token)
+
+
+def _access_line(scope: Scope, status: int, seconds: float) -> None:
+    method, path = scope["method"], scope["path"]
+    client = scope.get("client") or ("-", 0)
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 3),
+        "client": client[0],
+    }
+    version = scope.get("http_version", "1.1")
+    access.info(
+        '%s "%s %s HTTP/%s" %d %.3f ms', client[0], method, path, version, status,
+        seconds * 1000, extra=fields,
+    )  # fmt: skip

@@ -142,6 +142,9 @@ class Health(BaseModel):
 class ErrorDetail(BaseModel):
     type: str
     message: str
+    request_id: str | None = Field(
+        default=None, description="The request's ID (its X-Request-ID), as in the log lines."
+    )
 
 
 class Error(BaseModel):
@@ -152,6 +155,7 @@ class Error(BaseModel):
             "error": {
                 "type": "invalid_parameter",
                 "message": "label '12' is not one of the classes ['0', ..., '9']",
+                "request_id": "4bf92f3577b34da6a3ce929d0e0e4736",
             }
         }
     )

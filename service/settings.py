@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.logs import LogFormat
+
 Device = Literal["cpu", "cuda", "auto"]
 ServerKind = Literal["granian", "uvicorn"]
 SHIPPED_MODEL = Path("models") / "ccvae-mnist"
@@ -51,11 +53,12 @@ class Settings(BaseSettings):
     workers: int = Field(default=0, ge=0)
     """Server processes sharing the port, each with its own model (ccvae-serve); 0: one per core."""
     metrics_dir: Path | None = None
-    """Where worker processes share their metrics, so that /metrics counts them all (ccvae-serve
-    makes one for --workers > 1); none: this process's metrics alone."""
+    """Where worker processes share their metrics (prometheus_client's multiprocess directory), so
+    that /metrics counts them all; ccvae-serve takes $PROMETHEUS_MULTIPROC_DIR or makes one for
+    --workers > 1, and empties it at start; none: this process's metrics alone."""
     access_log: bool = False
-    """Log every request (uvicorn's access log); off by default: it costs ~4 % of the CPU per
-    request, and /metrics counts requests by endpoint and status anyway."""
+    """Log one line per request (method, path, status, time, request ID); off by default: /metrics
+    counts requests by endpoint and status anyway."""
     batching: bool = True
     """Merge concurrent requests into one model call (micro-batching)."""
     max_batch: int = Field(default=64, gt=0)
@@ -89,6 +92,10 @@ class Settings(BaseSettings):
     shutdown_grace_s: int = Field(default=30, ge=1)
     """On SIGTERM, how many seconds requests in flight may take to finish before the server
     stops them and exits (Triton's --exit-timeout-secs)."""
+
+    log_format: LogFormat = "text"
+    """Log lines, the server's own included: text, or JSON objects (one per line) for a log
+    collector; both carry a UTC timestamp and the request's ID."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service import schemas
+from service import schemas, tracing
 from service.manifest import Manifest, OODSpec
 from service.routers.params import FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
@@ -30,14 +30,16 @@ def _ood(encoding: Encoding, spec: OODSpec | None) -> list[schemas.OutOfDistribu
 
 
 def _predictions(encoding: Encoding, manifest: Manifest) -> list[schemas.Prediction]:
-    labels = encoding.probabilities.argmax(axis=1)
-    classes = manifest.classes
-    return [
-        schemas.Prediction(label=int(k), class_name=classes[k], probabilities=p.tolist(), ood=ood)
-        for k, p, ood in zip(
-            labels, encoding.probabilities, _ood(encoding, manifest.ood), strict=True
-        )
-    ]
+    with tracing.span("encode"):
+        labels = encoding.probabilities.argmax(axis=1)
+        classes = manifest.classes
+        oods = _ood(encoding, manifest.ood)
+        return [
+            schemas.Prediction(
+                label=int(k), class_name=classes[k], probabilities=p.tolist(), ood=ood
+            )
+            for k, p, ood in zip(labels, encoding.probabilities, oods, strict=True)
+        ]
 
 
 @router.post(

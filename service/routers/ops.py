@@ -70,6 +70,7 @@ async def model_card(plane: PlaneDep) -> Response:
     responses={200: {"content": {"text/plain": {"example": "ccvae_requests_total{...} 3"}}}},
 )
 async def metrics(request: Request) -> Response:
-    """Prometheus text format: requests and latency per endpoint, micro-batch sizes."""
+    """Prometheus text format: requests and latency per endpoint, model calls, queue depth,
+    requests shed, process and model info; summed over every worker process."""
     registry = request.app.state.metrics
     return Response(registry.render(), media_type=registry.content_type)

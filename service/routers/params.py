@@ -10,7 +10,7 @@ import numpy as np
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
-from service import imaging, schemas
+from service import imaging, schemas, tracing
 from service.dataplane import DataPlane, Decoded
 from service.errors import InvalidParameter, NotReady, UnsupportedMediaType
 from service.settings import Settings
@@ -106,20 +106,21 @@ def image_response(
     seed: int | None = None,
 ) -> Response:
     """A PNG of the images laid out by `layout`, or JSON with every image and its z."""
-    headers = {"X-Seed": str(seed)} if seed is not None else None
-    if fmt == "png":
-        png = imaging.to_png(layout(decoded.images))
-        return Response(png, media_type="image/png", headers=headers)
-    images = [
-        schemas.Image(
-            png=base64.b64encode(imaging.to_png(image)).decode("ascii"),
-            z_c=z[:dc].tolist(),
-            z_s=z[dc:].tolist(),
-        )
-        for image, z in zip(decoded.images, decoded.z, strict=True)
-    ]
-    body = schemas.Images(images=images, seed=seed).model_dump_json()
-    return Response(body, media_type="application/json", headers=headers)
+    with tracing.span("encode"):
+        headers = {"X-Seed": str(seed)} if seed is not None else None
+        if fmt == "png":
+            png = imaging.to_png(layout(decoded.images))
+            return Response(png, media_type="image/png", headers=headers)
+        images = [
+            schemas.Image(
+                png=base64.b64encode(imaging.to_png(image)).decode("ascii"),
+                z_c=z[:dc].tolist(),
+                z_s=z[dc:].tolist(),
+            )
+            for image, z in zip(decoded.images, decoded.z, strict=True)
+        ]
+        body = schemas.Images(images=images, seed=seed).model_dump_json()
+        return Response(body, media_type="application/json", headers=headers)
 
 
 IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -20,6 +20,7 @@ from PIL import Image
 
 from service.app import create_app
 from service.settings import Settings
+from service.tracing import Tracing
 from tests.service import tiny_model
 from tests.service.mnist_idx import REPO, load_test_set
 
@@ -55,9 +56,9 @@ class Client:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[Client]:
+def serve(settings: Settings, tracing: Tracing | None = None) -> Iterator[Client]:
     """Run the app's lifespan and talk to it in-process, as uvicorn would drive it."""
-    app = create_app(settings)
+    app = create_app(settings, tracing)
     with (
         anyio.from_thread.start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),

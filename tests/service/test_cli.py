@@ -11,14 +11,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 
-from service.cli import main
+from service.cli import build_parser, main
 from service.settings import Settings, process_layout
 from tests.service.conftest import png
 from tests.service.live_server import free_port, start_server
@@ -39,6 +38,34 @@ def test_help_shows_each_setting_and_its_default(capsys: pytest.CaptureFixture[s
     ):
         assert flag in text
     assert "$CCVAE_DEVICE or cpu" in text
+
+
+def test_every_setting_is_a_flag_with_its_docstring_as_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = "".join(capsys.readouterr().out.split())  # argparse wraps lines, at hyphens too
+    for name, field in Settings.model_fields.items():
+        assert f"--{name.replace('_', '-')}" in text
+        assert f"$CCVAE_{name.upper()}" in text
+        assert "".join((field.description or "").split()) in text
+
+
+def test_flags_reach_the_settings_they_are_generated_from() -> None:
+    args = build_parser().parse_args(
+        ["--max-files", "3", "--log-format", "json", "--no-batching", "--max-wait-ms", "1.5"]
+    )
+    assert args.max_files == 3 and args.log_format == "json"
+    assert args.batching is False and args.max_wait_ms == 1.5
+    assert not hasattr(args, "threads")  # a flag left out keeps the environment's value
+
+
+def test_main_refuses_a_setting_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--max-files", "0"])
+    assert exit_.value.code == 2
+    assert "max_files" in capsys.readouterr().err
 
 
 def test_main_refuses_a_missing_model_before_serving(
@@ -100,7 +127,6 @@ def test_workers_share_the_port_and_each_serves_the_flags_settings(
                                   headers={"content-type": "image/png"}, timeout=10)  # fmt: skip
             assert response.json()["label"] == int(mnist[1][0])
             assert httpx.get(f"{url}/model", timeout=10).json()["batching"] is False
-        time.sleep(1.0)  # each worker shares its metrics twice a second
         metrics = httpx.get(f"{url}/metrics", timeout=10).text  # whichever worker answers
         assert 'ccvae_requests_total{endpoint="/classify",method="POST",status="200"} 20' in metrics
     finally:

@@ -170,3 +170,17 @@ def test_the_load_balancer_leaves_errors_and_upload_limits_to_the_service(
     units = {"k": 2**10, "m": 2**20, "g": 2**30}
     allowed = int(limit[:-1]) * units[limit[-1].lower()] if limit[-1].isalpha() else int(limit)
     assert allowed > Settings().max_upload_bytes
+
+
+def test_compose_monitoring_profile_scrapes_every_replica_on_the_served_port(
+    compose: dict[str, Any],
+) -> None:
+    prometheus = compose["services"]["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"]
+    (mount,) = [str(v).split(":") for v in prometheus["volumes"]]
+    config = yaml.safe_load((REPO / mount[0]).read_text())
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    (discovery,) = job["dns_sd_configs"]
+    assert discovery["names"] == ["ccvae"] and "ccvae" in compose["services"]
+    assert discovery["port"] == served_port(REPO / "docker/Dockerfile")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from service.app import create_app
+from service.metrics import Metrics
 from service.settings import Settings
 from tests.service.dockerfile import parse, served_port
 from tests.service.mnist_idx import REPO
@@ -123,3 +124,54 @@ def test_the_autoscaler_scales_on_cpu_which_the_pods_request(
     assert container["resources"]["requests"]["cpu"]
     rollout = resources["Deployment"]["spec"]["strategy"]["rollingUpdate"]
     assert rollout["maxUnavailable"] == 0
+
+
+MONITORING = K8S / "monitoring"
+
+
+def monitoring(kind: str) -> dict[str, Any]:
+    (found,) = [
+        d for p in sorted(MONITORING.glob("*.yaml")) for d in documents(p) if d["kind"] == kind
+    ]
+    return found
+
+
+@pytest.mark.parametrize("kind", ["HorizontalPodAutoscaler", "ConfigMap"])
+def test_the_monitoring_manifests_are_valid_against_the_kubernetes_schema(kind: str) -> None:
+    for version in (OLDEST_SUPPORTED, kubernetes_validate.latest_version()):
+        kubernetes_validate.validate(monitoring(kind), version, strict=True)
+
+
+def test_prometheus_finds_the_pods_metrics_by_annotation_and_by_service_monitor(
+    resources: dict[str, dict[str, Any]], container: dict[str, Any]
+) -> None:
+    template = resources["Deployment"]["spec"]["template"]["metadata"]
+    annotations = template["annotations"]
+    paths = create_app(Settings(model_dir=K8S)).openapi()["paths"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert "get" in paths[annotations["prometheus.io/path"]]
+    assert int(annotations["prometheus.io/port"]) == served_port(REPO / "docker/Dockerfile")
+    monitor = monitoring("ServiceMonitor")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    service = resources["Service"]
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+    assert endpoint["path"] == annotations["prometheus.io/path"]
+
+
+def test_the_monitoring_autoscaler_adds_a_request_rate_the_adapter_serves(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    base, scaled = resources["HorizontalPodAutoscaler"], monitoring("HorizontalPodAutoscaler")
+    cpu, pods = scaled["spec"]["metrics"]
+    assert cpu == base["spec"]["metrics"][0]  # the same autoscaler, one metric more
+    assert {**scaled["spec"], "metrics": base["spec"]["metrics"]} == base["spec"]
+    assert scaled["metadata"] == base["metadata"]  # it replaces ../hpa.yaml when applied
+    rules = yaml.safe_load(monitoring("ConfigMap")["data"]["rules.yaml"])["rules"]
+    served = {rule["name"]["as"]: rule["seriesQuery"].split("{")[0] for rule in rules}
+    assert pods["type"] == "Pods" and pods["pods"]["metric"]["name"] in served
+    exposed = {family.name for family in Metrics().registry.collect()}
+    assert {series.removesuffix("_total") for series in served.values()} <= exposed

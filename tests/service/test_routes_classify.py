@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from PIL import Image
 
 from service.settings import Settings
 from tests.service.conftest import Client, png, serve
+from tests.service.prometheus import value
 
 CHUNK = 250  # files per request: the accuracy run is 40 requests, not 10,000
 
@@ -78,9 +78,8 @@ def test_classify_answers_concurrent_requests_from_merged_batches(
     assert 1 <= calls < 16  # merged: fewer model calls than requests
 
 
-def batch_count(metrics: str) -> int:
-    found = re.search(r'^ccvae_batch_size_count\{batcher="encoder"\} (\d+)', metrics, re.M)
-    return int(found.group(1)) if found else 0
+def batch_count(metrics: str) -> float:
+    return value(metrics, "ccvae_batch_size_count", batcher="encoder")
 
 
 def test_encode_splits_the_posterior_into_z_c_and_z_s(

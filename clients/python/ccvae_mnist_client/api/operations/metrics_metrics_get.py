@@ -43,7 +43,8 @@ def sync_detailed(
 ) -> Response[Any]:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, micro-batch sizes.
+     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
+    requests shed, process and model info; summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -68,7 +69,8 @@ async def asyncio_detailed(
 ) -> Response[Any]:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, micro-batch sizes.
+     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
+    requests shed, process and model info; summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
