@@ -43,14 +43,16 @@ async def held_body(data: bytes, release: asyncio.Event) -> AsyncIterator[bytes]
 
 def shed_count(client: Client, reason: str) -> float:
     text = client.get("/metrics").text
-    found = re.search(rf'^ccvae_shed_total\{{reason="{reason}"\}} (\S+)$', text, re.MULTILINE)
+    found = re.search(rf'^ccvae_requests_shed_total\{{reason="{reason}"\}} (\S+)$', text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 
 
 def encoder_batches(client: Client) -> float:
+    """Model calls of the batchers that run the encoder (alone, or reading digits with the OOD
+    score)."""
     text = client.get("/metrics").text
-    found = re.search(r'^ccvae_batch_size_count\{batcher="encoder"\} (\S+)$', text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
+    pattern = r'^ccvae_batch_size_count\{batcher="(?:encoder|reader)"\} (\S+)$'
+    return sum(float(v) for v in re.findall(pattern, text, re.MULTILINE))
 
 
 def test_a_request_past_max_queue_gets_503_with_retry_after_in_each_shape(

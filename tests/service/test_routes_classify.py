@@ -79,7 +79,8 @@ def test_classify_answers_concurrent_requests_from_merged_batches(
 
 
 def batch_count(metrics: str) -> float:
-    return value(metrics, "ccvae_batch_size_count", batcher="encoder")
+    """Model calls of the batcher that reads digits (encoder plus out-of-distribution score)."""
+    return value(metrics, "ccvae_batch_size_count", batcher="reader")
 
 
 def test_encode_splits_the_posterior_into_z_c_and_z_s(
