@@ -43,7 +43,8 @@ async def held_body(data: bytes, release: asyncio.Event) -> AsyncIterator[bytes]
 
 def shed_count(client: Client, reason: str) -> float:
     text = client.get("/metrics").text
-    found = re.search(rf'^ccvae_requests_shed_total\{{reason="{reason}"\}} (\S+)$', text, re.MULTILINE)
+    pattern = rf'^ccvae_requests_shed_total\{{reason="{reason}"\}} (\S+)$'
+    found = re.search(pattern, text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 
 
