@@ -14,9 +14,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
-from service import imaging
+from service import imaging, openapi, schemas
 from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
 from service.manifest import load_manifest
@@ -41,6 +43,11 @@ async def publish(metrics: Metrics) -> None:
     while True:
         await asyncio.to_thread(metrics.publish)
         await asyncio.sleep(metrics.publish_interval_s)
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's ID is its route's name (`classify`), which client generators name calls by."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,11 +75,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 metrics.publish()  # this worker's final counts stay in the shared total
             log.info("stopped: %s released", settings.model_dir)
 
-    app = FastAPI(
+    # NOTE: FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc from its package,
+    # not from a CDN, so the pages work offline.
+    app = FastAPIOffline(
         title="CCVAE MNIST",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=openapi.TAGS,
+        servers=openapi.SERVERS,
+        contact=openapi.CONTACT,
+        license_info=openapi.LICENSE,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -86,8 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for error in (ServiceError, RequestValidationError, HTTPException, Exception):
         app.add_exception_handler(error, handle_error)
     for router in (classify.router, generate.router, transform.router, ops.router):
-        app.include_router(router)
+        app.include_router(router, responses={503: schemas.UNAVAILABLE})
     app.include_router(page.router)
     app.include_router(inference_protocol.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
+    openapi.install(app, settings)
     return app

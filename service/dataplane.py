@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from enum import Enum
 
 import numpy as np
 
@@ -20,9 +20,14 @@ from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
 
-Source = Literal["density", "prior"]
-"""Where generation draws z from: the fitted density of the training digits' codes, or the
-priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+class Source(str, Enum):
+    """Where generation draws z from: the fitted density of the training digits' codes, or the
+    priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+    density = "density"
+    prior = "prior"
+
 
 INLINE_PIXELS = 256 * 256
 """Uploads with at most this many pixels in all are prepared on the event loop (about 1 ms)."""
@@ -85,10 +90,10 @@ class DataPlane:
         self.dc = self.manifest.latent.c
         labels = np.arange(len(self.manifest.classes))
         self.prior_loc, self.prior_scale = runtime.prior(labels)  # (K, Dc) each, fixed
-        self.sources: tuple[Source, ...] = ("prior",)
+        self.sources: tuple[Source, ...] = (Source.prior,)
         if runtime.has_density:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
-            self.sources = ("density", "prior")
+            self.sources = (Source.density, Source.prior)
         self._encoder: MicroBatcher[Encoding] | None = None
         self._decoder: MicroBatcher[np.ndarray] | None = None
         if settings.batching:
@@ -159,7 +164,7 @@ class DataPlane:
         self, label: int, n: int, temperature: float, seed: int, source: Source
     ) -> Decoded:
         """n samples of one label from the fitted density or the priors, reproducible by seed."""
-        if source == "density":
+        if source == Source.density:
             z = sample_density(
                 self.density_loc[label], self.density_tril[label], n, temperature, seed
             )
@@ -180,7 +185,7 @@ class DataPlane:
         """From the fitted density: z along the line between one seeded draw (the same eps)
         under each label. From the priors: z_c along the line between the two labels' prior
         means, one seeded style z_s held fixed."""
-        if source == "density":
+        if source == Source.density:
             ends = [
                 sample_density(
                     self.density_loc[label], self.density_tril[label], 1, temperature, seed

