@@ -9,7 +9,9 @@ allows is one the server accepts (schemathesis' positive_data_acceptance holds i
 - `{name}` and `{version}` on /v2 are enums (`ModelName`, `ModelVersion`) of the served graphs;
 - the protocol's `InferenceRequest` is a shared component (its body is read raw, with binary
   tensors after the JSON, so no route declares it as a parameter);
-- an optional parameter's null is its absence: `int | None` is documented as an integer.
+- an optional parameter's null is its absence: `int | None` is documented as an integer;
+- uploaded files are `format: binary`, which client generators read as files, rather than
+  FastAPI's `contentMediaType`, which they read as text.
 """
 
 from __future__ import annotations
@@ -86,8 +88,16 @@ def _bound_files(operation: dict[str, Any], max_files: int) -> None:
             field["maxItems"] = max_files
 
 
+def _binary_files(schemas: dict[str, Any]) -> None:
+    for schema in schemas.values():
+        for field in schema.get("properties", {}).values():
+            if field.pop("contentMediaType", None) == "application/octet-stream":
+                field["format"] = "binary"
+
+
 def _components(document: dict[str, Any], manifest: Manifest | None) -> None:
     schemas = document["components"]["schemas"]
+    _binary_files(schemas)
     request = oip_schemas.InferenceRequest.model_json_schema(ref_template=COMPONENT + "{model}")
     schemas.update(request.pop("$defs", {}))
     schemas["InferenceRequest"] = request

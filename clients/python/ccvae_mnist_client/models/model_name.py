@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class ModelName(StrEnum):
+    CLASSIFIER = "classifier"
+    DECODER = "decoder"
+    DENSITY = "density"
+    ENCODER = "encoder"
+    PRIOR = "prior"
+
+    def __str__(self) -> str:
+        return str(self.value)
