@@ -6,6 +6,7 @@ allows is one the server accepts (schemathesis' positive_data_acceptance holds i
 
 - class labels are integers from 0 to len(manifest.classes) - 1 (the service also takes names);
 - `n`, `steps` and the count of `file` parts have the maxima in Settings;
+- multipart file parts are PNG or JPEG images with a filename (their `encoding`);
 - `{name}` and `{version}` on /v2 are enums (`ModelName`, `ModelVersion`) of the served graphs;
 - the protocol's `InferenceRequest` is a shared component (its body is read raw, with binary
   tensors after the JSON, so no route declares it as a parameter);
@@ -25,6 +26,7 @@ from fastapi import FastAPI
 from service import oip_schemas
 from service.manifest import Manifest, ModelError, read_manifest
 from service.settings import Settings
+from service.uploads import IMAGE_MEDIA_TYPES
 
 TAGS = [
     {"name": "read", "description": "Classify and encode uploaded digits."},
@@ -80,12 +82,29 @@ def _bound(parameter: dict[str, Any], manifest: Manifest | None, limits: dict[st
         }
 
 
-def _bound_files(operation: dict[str, Any], max_files: int) -> None:
+def _uploads(document: dict[str, Any], operation: dict[str, Any], max_files: int) -> None:
+    """Each file part of a multipart body is an image with a filename (the service reads a part
+    without one as a text field); a repeated part repeats max_files times at most."""
     content = operation.get("requestBody", {}).get("content", {})
-    form = content.get("multipart/form-data", {}).get("schema", {})
-    for field in form.get("properties", {}).values():
+    if "multipart/form-data" not in content:
+        return
+    form = content["multipart/form-data"]
+    schema = form["schema"]
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].removeprefix(COMPONENT)]
+    for name, field in schema.get("properties", {}).items():
         if field.get("type") == "array":
+            # NOTE: no encoding for a repeated part: schemathesis would send the whole array as
+            # one part without a filename.
             field["maxItems"] = max_files
+            continue
+        disposition = f'form-data; name="{name}"; filename="digit.png"'
+        form.setdefault("encoding", {})[name] = {
+            "contentType": ", ".join(IMAGE_MEDIA_TYPES),
+            "headers": {
+                "Content-Disposition": {"schema": {"type": "string"}, "example": disposition}
+            },
+        }
 
 
 def _binary_files(schemas: dict[str, Any]) -> None:
@@ -122,7 +141,7 @@ def complete(document: dict[str, Any], settings: Settings, manifest: Manifest | 
         for parameter in operation.get("parameters", []):
             _absent_is_null(parameter)
             _bound(parameter, manifest, limits)
-        _bound_files(operation, settings.max_files)
+        _uploads(document, operation, settings.max_files)
     _components(document, manifest)
 
 
