@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         servers=openapi.SERVERS,
         contact=openapi.CONTACT,
         license_info=openapi.LICENSE,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
     )
     app.state.settings = settings
     app.state.metrics = metrics
