@@ -15,10 +15,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from service import imaging, memory
+from service import imaging, memory, openapi, schemas
 from service.admission import Admission
 from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
@@ -38,6 +40,11 @@ characteristics z_c (read by a classifier, modelled by the prior p(z_c|y)) from 
 Upload digits as PNG or JPEG (any size; dark-on-light drawings are inverted) to classify, encode,
 reconstruct or redraw them as another digit; sample and interpolate from the prior.
 """
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's ID is its route's name (`classify`), which client generators name calls by."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None, tracing: Tracing | None = None) -> FastAPI:
@@ -75,11 +82,19 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
                 tracing.shutdown()  # flush what is left to export
             log.info("stopped: %s released", settings.model_dir)
 
-    app = FastAPI(
+    # NOTE: FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc from its package,
+    # not from a CDN, so the pages work offline.
+    app = FastAPIOffline(
         title="CCVAE MNIST",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=openapi.TAGS,
+        servers=openapi.SERVERS,
+        contact=openapi.CONTACT,
+        license_info=openapi.LICENSE,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -103,8 +118,9 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
     for error in errors:
         app.add_exception_handler(error, handle_error)
     for router in (classify.router, generate.router, transform.router, ops.router):
-        app.include_router(router)
+        app.include_router(router, responses={503: schemas.UNAVAILABLE})
     app.include_router(page.router)
     app.include_router(inference_protocol.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
+    openapi.install(app, settings)
     return app

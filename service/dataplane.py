@@ -12,7 +12,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from enum import Enum
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,9 +25,14 @@ from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
 
-Source = Literal["density", "prior"]
-"""Where generation draws z from: the fitted density of the training digits' codes, or the
-priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+class Source(str, Enum):
+    """Where generation draws z from: the fitted density of the training digits' codes, or the
+    priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
+
+    density = "density"
+    prior = "prior"
+
 
 T = TypeVar("T")
 
@@ -94,10 +100,10 @@ class DataPlane:
         self.dc = self.manifest.latent.c
         labels = np.arange(len(self.manifest.classes))
         self.prior_loc, self.prior_scale = runtime.prior(labels)  # (K, Dc) each, fixed
-        self.sources: tuple[Source, ...] = ("prior",)
+        self.sources: tuple[Source, ...] = (Source.prior,)
         if runtime.has_density:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
-            self.sources = ("density", "prior")
+            self.sources = (Source.density, Source.prior)
         self._large = asyncio.Lock()
         self._encode = _timed(lambda x: runtime.encode_and_classify(x).fields(), "encoder", metrics)
         self._read = _timed(lambda x: runtime.read(x).fields(), "reader", metrics)
@@ -243,7 +249,7 @@ class DataPlane:
         self, label: int, n: int, temperature: float, seed: int, source: Source
     ) -> Decoded:
         """n samples of one label from the fitted density or the priors, reproducible by seed."""
-        if source == "density":
+        if source == Source.density:
             z = sample_density(
                 self.density_loc[label], self.density_tril[label], n, temperature, seed
             )
@@ -264,7 +270,7 @@ class DataPlane:
         """From the fitted density: z along the line between one seeded draw (the same eps)
         under each label. From the priors: z_c along the line between the two labels' prior
         means, one seeded style z_s held fixed."""
-        if source == "density":
+        if source == Source.density:
             ends = [
                 sample_density(
                     self.density_loc[label], self.density_tril[label], 1, temperature, seed

@@ -11,14 +11,22 @@ import io
 import math
 import struct
 import warnings
-from typing import Literal
+from enum import Enum
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from service.errors import InvalidImage, PayloadTooLarge, ServiceError
 
-Invert = Literal["auto", "true", "false"]
+
+class Invert(str, Enum):
+    """Whether an upload is dark-on-light and must be inverted; auto reads its border."""
+
+    auto = "auto"
+    true = "true"
+    false = "false"
+
+
 FORMATS = ("PNG", "JPEG")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BOX_FRACTION = 20 / 28
@@ -179,8 +187,8 @@ def _median(values: np.ndarray) -> float:
 
 def needs_inversion(grey: np.ndarray, invert: Invert) -> bool:
     """Whether the drawing is dark on light; `auto` reads the background off the border."""
-    if invert != "auto":
-        return invert == "true"
+    if invert != Invert.auto:
+        return invert == Invert.true
     return _median(_border(grey)) > 0.5
 
 

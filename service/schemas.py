@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.dataplane import Source
 from service.manifest import OODSpec
 
 _PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
@@ -95,6 +94,21 @@ class Images(BaseModel):
     seed: int | None = Field(default=None, description="Seed that reproduces these images.")
 
 
+class ImageInfo(BaseModel):
+    """The images the model reads and draws."""
+
+    shape: list[int] = Field(description="[channels, height, width]; one grey channel.")
+    range: list[float] = Field(description="Pixel values from, to.")
+    foreground: str = Field(description="The digits' polarity, as MNIST's: white-on-black.")
+
+
+class LatentInfo(BaseModel):
+    """Sizes of the two parts of z = [z_c, z_s]."""
+
+    c: int = Field(description="Size of z_c, the label characteristics.")
+    s: int = Field(description="Size of z_s, the style.")
+
+
 class ModelInfo(BaseModel):
     """What the service serves: the manifest's facts and the execution provider in use."""
 
@@ -117,11 +131,11 @@ class ModelInfo(BaseModel):
     name: str
     version: str
     classes: list[str]
-    image: dict[str, Any]
-    latent: dict[str, int]
-    metrics: dict[str, Any]
-    versions: dict[str, Any]
-    training: dict[str, Any]
+    image: ImageInfo
+    latent: LatentInfo
+    metrics: dict[str, Any] = Field(description="Test-set measures written at export.")
+    versions: dict[str, Any] = Field(description="Library versions the model was exported with.")
+    training: dict[str, Any] = Field(description="The training run's settings.")
     provider: str = Field(description="The onnxruntime execution provider the sessions run on.")
     device: str = Field(description="The device setting the provider was chosen from.")
     batching: bool
@@ -163,6 +177,20 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again, when the service knows.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+UNAVAILABLE: dict[str, Any] = {
+    "model": Error,
+    "description": "The model is not loaded yet (or is shutting down), or the service sheds the "
+    "request to stay within its capacity: retry later.",
+    "headers": RETRY_AFTER,
+}
+"""503, which any request may get: every operation documents it."""
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error, "description": "Not a decodable image, or a malformed body."},
     413: {"model": Error, "description": "Too many bytes, pixels or files."},
@@ -171,23 +199,3 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": Error, "description": "Not ready, or overloaded: retry after `Retry-After` s."},
 }
 """The error responses every model endpoint documents."""
-
-
-class GenerateRequest(BaseModel):
-    """The parameters of /generate as a JSON body, instead of the query string."""
-
-    # NOTE: strict, so that JSON true/false is not taken for 1/0 (the schema says integer).
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [{"label": "7", "n": 4, "seed": 42, "temperature": 1.0, "format": "png"}]
-        },
-    )
-
-    label: str | int
-    n: int = Field(default=1, ge=1)
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
-    temperature: float = Field(default=1.0, ge=0.0, le=10.0)
-    source: Source | None = None
-    format: Literal["png", "json"] = "png"

@@ -176,16 +176,16 @@ def upload_body(field: str, description: str, *, many: bool) -> dict[str, Any]:
     }
 
 
-def optional_files_body(fields: dict[str, str]) -> dict[str, Any]:
-    """The OpenAPI request body of optional one-file multipart fields (name -> description)."""
+def files_body(fields: dict[str, str]) -> dict[str, Any]:
+    """The OpenAPI request body of required one-file multipart fields (name -> description)."""
     properties = {
         name: {"type": "string", "format": "binary", "description": description}
         for name, description in fields.items()
     }
-    multipart = {"type": "object", "properties": properties}
+    multipart = {"type": "object", "properties": properties, "required": list(fields)}
     return {
         "requestBody": {
-            "required": False,
+            "required": True,
             "content": {"multipart/form-data": {"schema": multipart}},
         }
     }
@@ -242,9 +242,9 @@ class ImageUploads:
         return [(p.filename or f"file {i}", p.data) for i, p in enumerate(files)]
 
 
-class OptionalImages:
-    """FastAPI dependency: the one-file fields `fields` of a multipart body, each optional, as
-    field -> (filename, bytes); a request without a body uploads none."""
+class NamedImages:
+    """FastAPI dependency: one image file in each of the multipart fields `fields`, as
+    field -> (filename, bytes), every field required."""
 
     def __init__(self, *fields: str) -> None:
         self.fields = fields
@@ -252,16 +252,15 @@ class OptionalImages:
     async def __call__(self, request: Request) -> dict[str, tuple[str, bytes]]:
         content_type = request.headers.get("content-type", "")
         if media_type(content_type) != "multipart/form-data":
-            if await request.body():
-                raise UnsupportedMediaType(
-                    f"expected no body or a multipart/form-data upload (fields "
-                    f"{', '.join(self.fields)}), got content type {content_type or 'none'!r}"
-                )
-            return {}
+            raise UnsupportedMediaType(
+                f"expected a multipart/form-data upload (fields {', '.join(self.fields)}), "
+                f"got content type {content_type or 'none'!r}"
+            )
         parts = await read_parts(request, content_type)
         found = {field: files_of(parts, field, 1, many=False) for field in self.fields}
-        return {
-            field: (files[0].filename or field, files[0].data)
-            for field, files in found.items()
-            if files
-        }
+        missing = [field for field, files in found.items() if not files]
+        if missing:
+            raise MissingUpload(
+                f"{', '.join(missing)}: field required (a file part named {missing[0]!r})"
+            )
+        return {f: (files[0].filename or f, files[0].data) for f, files in found.items()}

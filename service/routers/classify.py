@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service import schemas, tracing
+from service import imaging, schemas, tracing
 from service.manifest import Manifest, OODSpec
 from service.routers.params import FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
@@ -52,7 +52,7 @@ def _predictions(encoding: Encoding, manifest: Manifest) -> list[schemas.Predict
 async def classify(
     plane: PlaneDep,
     uploads: Uploads,
-    invert: InvertQuery = "auto",
+    invert: InvertQuery = imaging.Invert.auto,
     fit: FitQuery = True,
 ) -> schemas.Prediction | list[schemas.Prediction]:
     """Classify one image, or a list of images when the field `file` is repeated.
@@ -70,7 +70,7 @@ async def classify(
     openapi_extra=upload_body("file", "PNG or JPEG of one digit.", many=False),
 )
 async def encode(
-    plane: PlaneDep, upload: Upload, invert: InvertQuery = "auto", fit: FitQuery = True
+    plane: PlaneDep, upload: Upload, invert: InvertQuery = imaging.Invert.auto, fit: FitQuery = True
 ) -> schemas.Encoding:
     """Posterior q(z|x) of one image, split into z_c and z_s, with its classification."""
     images = await plane.read_images(upload, invert, fit)

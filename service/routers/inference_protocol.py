@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from service import admission
+from service import admission, schemas
 from service import oip_schemas as oip
 from service.dataplane import DataPlane
 from service.errors import ServiceError, UnsupportedMediaType
@@ -104,12 +104,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": oip.ProtocolError, "description": "No such model or version."},
     503: {
         "model": oip.ProtocolError,
-        "description": "The model is not loaded yet, or the server is overloaded (Retry-After).",
+        "description": "The model is not loaded yet, or the server sheds the request: retry later.",
+        "headers": schemas.RETRY_AFTER,
     },
     "4XX": {"model": oip.ProtocolError, "description": "Any other request the server refuses."},
 }
 
-router = APIRouter(prefix=PREFIX, tags=["inference protocol"], route_class=ProtocolRoute)
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["inference protocol"],
+    route_class=ProtocolRoute,
+    responses={503: ERRORS[503]},
+)
 
 
 @router.get("")
@@ -126,7 +132,10 @@ async def server_live() -> oip.ServerLive:
     return oip.ServerLive(live=True)
 
 
-@router.get("/health/ready", responses={503: {"model": oip.ServerReady}})
+@router.get(
+    "/health/ready",
+    responses={503: {"model": oip.ServerReady, "headers": schemas.RETRY_AFTER}},
+)
 async def server_ready(request: Request) -> Response:
     """The models are loaded; 503 while they are not."""
     ready = getattr(request.app.state, "plane", None) is not None
@@ -172,24 +181,6 @@ async def model_version_ready(graphs: GraphsDep, name: str, version: str) -> oip
     return oip.ModelReady(name=graphs.get(name, version).name, ready=True)
 
 
-def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON schema with its `$defs` written in place (none of these is recursive)."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return resolve(definitions[ref.removeprefix("#/$defs/")])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
 # NOTE: the body is read raw because binary tensors may follow its JSON; the schema documents the
 # JSON part, and the Inference-Header-Content-Length header says where it ends.
 INFER: dict[str, Any] = {
@@ -200,6 +191,12 @@ INFER: dict[str, Any] = {
             "description": "JSON; with binary outputs, their bytes follow it and "
             "Inference-Header-Content-Length gives its length.",
             "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            "headers": {
+                "Inference-Header-Content-Length": {
+                    "description": "Length of the JSON part, when binary outputs follow it.",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            },
         },
         **ERRORS,
     },
@@ -208,7 +205,8 @@ INFER: dict[str, Any] = {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": _inline(oip.InferenceRequest.model_json_schema()),
+                    # the component service.openapi adds to the document
+                    "schema": {"$ref": "#/components/schemas/InferenceRequest"},
                 }
             },
         }

@@ -20,22 +20,22 @@ async def live() -> schemas.Health:
     return schemas.Health(status="live")
 
 
-@router.get("/health/ready", responses={503: {"model": schemas.Error}})
+@router.get("/health/ready")
 async def ready(plane: PlaneDep) -> schemas.Health:
     """The model is loaded and warmed up; 503 otherwise."""
     return schemas.Health(status="ready")
 
 
-@router.get("/model", responses={503: {"model": schemas.Error}})
-async def model(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInfo:
+@router.get("/model")
+async def model_info(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInfo:
     """The served model: classes, image and latent sizes, metrics, versions and provider."""
     m = plane.manifest
     return schemas.ModelInfo(
         name=m.name,
         version=m.version,
         classes=list(m.classes),
-        image=m.image.model_dump(mode="json"),
-        latent=m.latent.model_dump(),
+        image=schemas.ImageInfo.model_validate(m.image.model_dump()),
+        latent=schemas.LatentInfo.model_validate(m.latent.model_dump()),
         metrics=m.metrics,
         versions=m.versions,
         training=m.training,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Annotated, Literal
+from enum import Enum
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, Query, Request
@@ -15,7 +16,13 @@ from service.dataplane import DataPlane, Decoded
 from service.errors import InvalidParameter, NotReady, UnsupportedMediaType
 from service.settings import Settings
 
-Format = Literal["png", "json"]
+
+class Format(str, Enum):
+    """How drawn images come back: one PNG (a grid or a strip), or JSON with each image and z."""
+
+    png = "png"
+    json = "json"
+
 
 # NOTE: the dependencies below are `async def` although they never await: FastAPI runs a plain
 # `def` dependency in its thread pool, and three thread hops per request cost more than the rest
@@ -36,12 +43,13 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def require_json_or_empty(request: Request) -> None:
-    """Refuse a body that is not JSON before the body is validated."""
+async def refuse_body(request: Request) -> None:
+    """Refuse a request body: the parameters go in the query string, the one way to pass them."""
     content_type = request.headers.get("content-type")
-    if content_type is not None and not content_type.startswith("application/json"):
+    if content_type is not None:
         raise UnsupportedMediaType(
-            f"expected no body or an application/json body, got content type {content_type!r}"
+            f"{request.url.path} takes its parameters in the query string, not a body "
+            f"(got content type {content_type[:60]!r})"
         )
 
 
@@ -69,6 +77,14 @@ SeedQuery = Annotated[
         lt=2**63,
         description="Same seed, same bytes; drawn at random when absent.",
         examples=[42],
+    ),
+]
+LabelQuery = Annotated[
+    str,
+    Query(
+        description="Index of the class in the manifest's classes (/model); its name works too.",
+        examples=[7],
+        json_schema_extra={"type": "integer", "minimum": 0},  # the maximum: service.openapi
     ),
 ]
 TemperatureQuery = Annotated[
@@ -108,7 +124,7 @@ def image_response(
     """A PNG of the images laid out by `layout`, or JSON with every image and its z."""
     with tracing.span("encode"):
         headers = {"X-Seed": str(seed)} if seed is not None else None
-        if fmt == "png":
+        if fmt == Format.png:
             png = imaging.to_png(layout(decoded.images))
             return Response(png, media_type="image/png", headers=headers)
         images = [
@@ -123,11 +139,26 @@ def image_response(
         return Response(body, media_type="application/json", headers=headers)
 
 
-IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
+def image_route(*, seeded: bool) -> dict[str, Any]:
+    """The route arguments of an endpoint that draws images: PNG by default (listed first, so
+    that client generators read the body as bytes), JSON with `format=json`; `X-Seed` when
+    seeded. A plain Response class keeps FastAPI from listing JSON first."""
+    ok: dict[str, Any] = {
+        "description": "A PNG (format=png, the default), or JSON: base64 PNGs and latent codes.",
         "model": schemas.Images,
-        "description": "A PNG (format=png) or JSON with base64 PNGs and latent codes.",
         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
-    },
-    **schemas.ERRORS,
-}
+    }
+    ok["content"]["application/json"] = {}  # FastAPI writes the Images schema here, after PNG
+    if seeded:
+        ok["headers"] = {
+            "X-Seed": {
+                "description": "The seed of the draw: the same seed gives the same bytes.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    return {
+        "response_model": None,
+        "response_class": Response,
+        "responses": {200: ok, **schemas.ERRORS},
+    }

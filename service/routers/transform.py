@@ -9,12 +9,14 @@ from starlette.responses import Response
 
 from service import imaging
 from service.routers.params import (
-    IMAGE_RESPONSES,
     FitQuery,
+    Format,
     FormatQuery,
     InvertQuery,
+    LabelQuery,
     PlaneDep,
     image_response,
+    image_route,
     resolve_label,
 )
 from service.uploads import ImageUploads, upload_body
@@ -25,14 +27,16 @@ ONE_IMAGE = upload_body("file", "PNG or JPEG of one digit.", many=False)
 
 
 @router.post(
-    "/reconstruct", response_model=None, responses=IMAGE_RESPONSES, openapi_extra=ONE_IMAGE
+    "/reconstruct",
+    **image_route(seeded=False),
+    openapi_extra=ONE_IMAGE,
 )
 async def reconstruct(
     plane: PlaneDep,
     upload: Upload,
-    invert: InvertQuery = "auto",
+    invert: InvertQuery = imaging.Invert.auto,
     fit: FitQuery = True,
-    fmt: FormatQuery = "png",
+    fmt: FormatQuery = Format.png,
 ) -> Response:
     """Decode the image's posterior mean."""
     images = await plane.read_images(upload, invert, fit)
@@ -40,11 +44,15 @@ async def reconstruct(
     return image_response(decoded, fmt, imaging.grid, plane.manifest.latent.c)
 
 
-@router.post("/intervene", response_model=None, responses=IMAGE_RESPONSES, openapi_extra=ONE_IMAGE)
+@router.post(
+    "/intervene",
+    **image_route(seeded=False),
+    openapi_extra=ONE_IMAGE,
+)
 async def intervene(
     plane: PlaneDep,
     upload: Upload,
-    label: Annotated[str, Query(description="Target class (name or index).", examples=["3"])],
+    label: LabelQuery,
     keep: Annotated[
         float,
         Query(
@@ -55,9 +63,9 @@ async def intervene(
             "1 all of the offset (the most style kept).",
         ),
     ] = 0.5,
-    invert: InvertQuery = "auto",
+    invert: InvertQuery = imaging.Invert.auto,
     fit: FitQuery = True,
-    fmt: FormatQuery = "png",
+    fmt: FormatQuery = Format.png,
 ) -> Response:
     """Redraw the image as another label: keep its style z_s and move z_c to that label."""
     index = resolve_label("label", label, plane.manifest.classes)

@@ -4,6 +4,7 @@ schema, and everything model-specific taken from the manifest."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ ENDPOINTS = {
     ("post", "/encode"),
     ("post", "/generate"),
     ("post", "/interpolate"),
+    ("post", "/interpolate/images"),
     ("post", "/reconstruct"),
     ("post", "/intervene"),
     ("get", "/model"),
@@ -85,7 +87,7 @@ def test_openapi_lists_every_endpoint_with_examples(client: Client) -> None:
     listed = {(method, path) for path, item in schema["paths"].items() for method in item}
     assert listed == ENDPOINTS
     components = schema["components"]["schemas"]
-    for name in ("Prediction", "Encoding", "Images", "ModelInfo", "Error", "GenerateRequest"):
+    for name in ("Prediction", "Encoding", "Images", "ModelInfo", "Error"):
         assert components[name].get("examples"), f"{name} has no example"
     generate = schema["paths"]["/generate"]["post"]
     assert set(generate["responses"]["200"]["content"]) == {"application/json", "image/png"}
@@ -140,3 +142,53 @@ def test_everything_model_specific_comes_from_the_manifest(tmp_path: Path) -> No
 def test_openapi_is_valid_json_without_a_model(tmp_path: Path) -> None:
     app = create_app(Settings(model_dir=tmp_path))
     assert json.loads(json.dumps(app.openapi()))["info"]["title"] == "CCVAE MNIST"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_pages_load_every_asset_from_the_service_itself(client: Client, page: str) -> None:
+    html = client.get(page).text
+    assert "http://" not in html and "https://" not in html, f"{page} names an external host"
+    assets = re.findall(r'(?:src|href|spec-url)="([^"]+)"', html)
+    assert len(assets) >= 2, html  # the UI's script, and its stylesheet or the schema
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), asset
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_openapi_names_operations_after_their_routes_and_lists_tags_servers_and_licence(
+    client: Client,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
+    assert {"classify", "generate", "interpolate", "interpolate_images", "infer"} <= set(ids)
+    assert len(set(ids)) == len(ids)
+    used = {tag for item in schema["paths"].values() for op in item.values() for tag in op["tags"]}
+    assert used == {tag["name"] for tag in schema["tags"]}
+    assert schema["servers"] and schema["info"]["contact"] and schema["info"]["license"]["name"]
+
+
+def test_openapi_states_the_limits_labels_and_models_the_server_enforces(
+    shipped_model: Path, manifest: dict[str, Any]
+) -> None:
+    schema = create_app(Settings(model_dir=shipped_model, max_samples=5, max_steps=9)).openapi()
+
+    def parameter(path: str, name: str) -> dict[str, Any]:
+        (found,) = [p for p in schema["paths"][path]["post"]["parameters"] if p["name"] == name]
+        return found
+
+    label = parameter("/generate", "label")
+    assert label["required"] and label["schema"]["type"] == "integer"
+    assert label["schema"]["maximum"] == len(manifest["classes"]) - 1
+    assert parameter("/generate", "n")["schema"]["maximum"] == 5
+    assert parameter("/interpolate", "steps")["schema"]["maximum"] == 9
+    assert parameter("/generate", "seed")["schema"]["type"] == "integer"  # no null branch
+    components = schema["components"]["schemas"]
+    assert set(components["ModelName"]["enum"]) == set(manifest["files"])
+    assert components["ModelVersion"]["enum"] == [manifest["version"]]
+    assert {"Invert", "Format", "Source", "InferenceRequest"} <= set(components)
+    generate = schema["paths"]["/generate"]["post"]["responses"]
+    assert list(generate["200"]["content"]) == ["image/png", "application/json"]
+    assert generate["200"]["headers"]["X-Seed"]["required"]
+    for item in schema["paths"].values():
+        for operation in item.values():
+            assert "Retry-After" in operation["responses"]["503"]["headers"], operation

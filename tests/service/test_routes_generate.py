@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from service.settings import Settings
+from tests.service import tiny_model
 from tests.service.conftest import Client, decode_png, frames, png, serve
 
 N_PER_LABEL = 40
@@ -52,10 +53,14 @@ def test_generate_reports_the_seed_it_drew(client: Client) -> None:
     assert client.post("/generate", params={"label": "2", "seed": seed}).content == drawn.content
 
 
-def test_generate_accepts_the_parameters_as_a_json_body(client: Client) -> None:
-    by_query = client.post("/generate", params={"label": "8", "n": 2, "seed": 5})
-    by_body = client.post("/generate", json={"label": "8", "n": 2, "seed": 5})
-    assert by_body.status_code == 200 and by_body.content == by_query.content
+def test_generate_takes_a_label_by_index_or_by_class_name(tmp_path: Path) -> None:
+    named = tiny_model.write(tmp_path / "named", tiny_model.TinySpec(classes=("cat", "dog")))
+    with serve(Settings(model_dir=named, threads=1)) as tiny:
+        by_index = tiny.post("/generate", params={"label": 1, "seed": 5})
+        by_name = tiny.post("/generate", params={"label": "dog", "seed": 5})
+        assert by_index.status_code == 200 and by_name.content == by_index.content
+        labels = tiny.get("/openapi.json").json()["paths"]["/generate"]["post"]["parameters"][0]
+        assert labels["schema"]["maximum"] == 1
 
 
 def test_generate_lays_n_samples_on_a_grid(client: Client) -> None:
@@ -169,7 +174,7 @@ def test_interpolate_images_starts_and_ends_at_their_reconstructions(
 ) -> None:
     first, last = png(mnist[0][0]), png(mnist[0][1])
     response = client.post(
-        "/interpolate",
+        "/interpolate/images",
         params={"steps": 6},
         files={"start_image": ("a.png", first), "end_image": ("b.png", last)},
     )

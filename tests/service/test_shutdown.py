@@ -10,7 +10,6 @@ only then stop the model and exit.
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import threading
 import time
@@ -49,19 +48,21 @@ def test_sigterm_lets_requests_in_flight_finish_with_200(
         + f"\r\n--{boundary}--\r\n".encode()
         for i in range(IN_FLIGHT)
     ]
-    generate = json.dumps({"label": "7", "n": 16, "format": "json", "seed": 1}).encode()
     sent, release = threading.Semaphore(0), threading.Event()
     server, url = start_server(shipped_model)
 
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+
     def classify(i: int) -> httpx.Response:
-        headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
         body = held_body(uploads[i], sent, release)
         return httpx.post(f"{url}/classify", content=body, headers=headers, timeout=30)
 
-    def draw() -> httpx.Response:
-        body = held_body(generate, sent, release)
-        headers = {"content-type": "application/json"}
-        return httpx.post(f"{url}/generate", content=body, headers=headers, timeout=30)
+    def draw() -> httpx.Response:  # the encoder, then the decoder
+        body = held_body(uploads[0], sent, release)
+        params = {"label": 7, "format": "json"}
+        return httpx.post(
+            f"{url}/intervene", params=params, content=body, headers=headers, timeout=30
+        )
 
     try:
         with ThreadPoolExecutor(IN_FLIGHT + 1) as pool:
@@ -84,7 +85,7 @@ def test_sigterm_lets_requests_in_flight_finish_with_200(
 
     assert [r.status_code for r in responses] == [200] * IN_FLIGHT
     assert all(len(r.json()["probabilities"]) == 10 for r in responses)
-    assert generated.status_code == 200 and len(generated.json()["images"]) == 16
+    assert generated.status_code == 200 and len(generated.json()["images"]) == 1
     # NOTE: uvicorn re-raises SIGTERM after its graceful shutdown; granian exits with 0.
     assert server.returncode in (0, -signal.SIGTERM)
     assert b"service.app: stopped" in output

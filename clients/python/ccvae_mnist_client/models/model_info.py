@@ -9,8 +9,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.model_info_image import ModelInfoImage
-    from ..models.model_info_latent import ModelInfoLatent
+    from ..models.image_info import ImageInfo
+    from ..models.latent_info import LatentInfo
     from ..models.model_info_metrics import ModelInfoMetrics
     from ..models.model_info_training import ModelInfoTraining
     from ..models.model_info_versions import ModelInfoVersions
@@ -28,11 +28,11 @@ class ModelInfo:
         name (str):
         version (str):
         classes (list[str]):
-        image (ModelInfoImage):
-        latent (ModelInfoLatent):
-        metrics (ModelInfoMetrics):
-        versions (ModelInfoVersions):
-        training (ModelInfoTraining):
+        image (ImageInfo): The images the model reads and draws.
+        latent (LatentInfo): Sizes of the two parts of z = [z_c, z_s].
+        metrics (ModelInfoMetrics): Test-set measures written at export.
+        versions (ModelInfoVersions): Library versions the model was exported with.
+        training (ModelInfoTraining): The training run's settings.
         provider (str): The onnxruntime execution provider the sessions run on.
         device (str): The device setting the provider was chosen from.
         batching (bool):
@@ -43,8 +43,8 @@ class ModelInfo:
     name: str
     version: str
     classes: list[str]
-    image: ModelInfoImage
-    latent: ModelInfoLatent
+    image: ImageInfo
+    latent: LatentInfo
     metrics: ModelInfoMetrics
     versions: ModelInfoVersions
     training: ModelInfoTraining
@@ -120,8 +120,8 @@ class ModelInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.model_info_image import ModelInfoImage  # noqa: PLC0415
-        from ..models.model_info_latent import ModelInfoLatent  # noqa: PLC0415
+        from ..models.image_info import ImageInfo  # noqa: PLC0415
+        from ..models.latent_info import LatentInfo  # noqa: PLC0415
         from ..models.model_info_metrics import ModelInfoMetrics  # noqa: PLC0415
         from ..models.model_info_training import ModelInfoTraining  # noqa: PLC0415
         from ..models.model_info_versions import ModelInfoVersions  # noqa: PLC0415
@@ -134,9 +134,9 @@ class ModelInfo:
 
         classes = cast(list[str], d.pop("classes"))
 
-        image = ModelInfoImage.from_dict(d.pop("image"))
+        image = ImageInfo.from_dict(d.pop("image"))
 
-        latent = ModelInfoLatent.from_dict(d.pop("latent"))
+        latent = LatentInfo.from_dict(d.pop("latent"))
 
         metrics = ModelInfoMetrics.from_dict(d.pop("metrics"))
 

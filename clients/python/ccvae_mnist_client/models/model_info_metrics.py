@@ -11,6 +11,8 @@ T = TypeVar("T", bound="ModelInfoMetrics")
 
 @_attrs_define
 class ModelInfoMetrics:
+    """Test-set measures written at export."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,6 +11,8 @@ T = TypeVar("T", bound="ModelInfoTraining")
 
 @_attrs_define
 class ModelInfoTraining:
+    """The training run's settings."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

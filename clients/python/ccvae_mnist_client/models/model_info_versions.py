@@ -11,6 +11,8 @@ T = TypeVar("T", bound="ModelInfoVersions")
 
 @_attrs_define
 class ModelInfoVersions:
+    """Library versions the model was exported with."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

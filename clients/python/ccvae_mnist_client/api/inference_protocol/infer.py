@@ -1,0 +1,241 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.inference_request import InferenceRequest
+from ...models.inference_response import InferenceResponse
+from ...models.model_name import ModelName
+from ...models.protocol_error import ProtocolError
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    name: ModelName,
+    *,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(inference_header_content_length, Unset):
+        headers["Inference-Header-Content-Length"] = str(inference_header_content_length)
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v2/models/{name}/infer".format(
+            name=quote(str(name), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> InferenceResponse | ProtocolError | None:
+    if response.status_code == 200:
+        response_200 = InferenceResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProtocolError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = ProtocolError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = ProtocolError.from_dict(response.json())
+
+        return response_503
+
+    if 400 <= response.status_code <= 499:
+        response_4xx = ProtocolError.from_dict(response.json())
+
+        return response_4xx
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[InferenceResponse | ProtocolError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> Response[InferenceResponse | ProtocolError]:
+    """Infer
+
+     Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[InferenceResponse | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> InferenceResponse | ProtocolError | None:
+    """Infer
+
+     Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        InferenceResponse | ProtocolError
+    """
+
+    return sync_detailed(
+        name=name,
+        client=client,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> Response[InferenceResponse | ProtocolError]:
+    """Infer
+
+     Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[InferenceResponse | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> InferenceResponse | ProtocolError | None:
+    """Infer
+
+     Run a model on the request's tensors: JSON data, or binary data after the JSON.
+
+    The parameter `timeout` (µs) brings the request's deadline forward (never later than the
+    server's); a request still waiting for the model past it gets 503 and is not run.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        InferenceResponse | ProtocolError
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            client=client,
+            body=body,
+            inference_header_content_length=inference_header_content_length,
+        )
+    ).parsed

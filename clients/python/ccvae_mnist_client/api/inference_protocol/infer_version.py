@@ -1,0 +1,244 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.inference_request import InferenceRequest
+from ...models.inference_response import InferenceResponse
+from ...models.model_name import ModelName
+from ...models.model_version import ModelVersion
+from ...models.protocol_error import ProtocolError
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    name: ModelName,
+    version: ModelVersion,
+    *,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(inference_header_content_length, Unset):
+        headers["Inference-Header-Content-Length"] = str(inference_header_content_length)
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v2/models/{name}/versions/{version}/infer".format(
+            name=quote(str(name), safe=""),
+            version=quote(str(version), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> InferenceResponse | ProtocolError | None:
+    if response.status_code == 200:
+        response_200 = InferenceResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProtocolError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = ProtocolError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = ProtocolError.from_dict(response.json())
+
+        return response_503
+
+    if 400 <= response.status_code <= 499:
+        response_4xx = ProtocolError.from_dict(response.json())
+
+        return response_4xx
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[InferenceResponse | ProtocolError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: ModelName,
+    version: ModelVersion,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> Response[InferenceResponse | ProtocolError]:
+    """Infer Version
+
+     Run one version of a model.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        version (ModelVersion): A version of the served graphs (the manifest's).
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[InferenceResponse | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        version=version,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: ModelName,
+    version: ModelVersion,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> InferenceResponse | ProtocolError | None:
+    """Infer Version
+
+     Run one version of a model.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        version (ModelVersion): A version of the served graphs (the manifest's).
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        InferenceResponse | ProtocolError
+    """
+
+    return sync_detailed(
+        name=name,
+        version=version,
+        client=client,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: ModelName,
+    version: ModelVersion,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> Response[InferenceResponse | ProtocolError]:
+    """Infer Version
+
+     Run one version of a model.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        version (ModelVersion): A version of the served graphs (the manifest's).
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[InferenceResponse | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        version=version,
+        body=body,
+        inference_header_content_length=inference_header_content_length,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: ModelName,
+    version: ModelVersion,
+    *,
+    client: AuthenticatedClient | Client,
+    body: InferenceRequest,
+    inference_header_content_length: int | Unset = UNSET,
+) -> InferenceResponse | ProtocolError | None:
+    """Infer Version
+
+     Run one version of a model.
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+        version (ModelVersion): A version of the served graphs (the manifest's).
+        inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
+            data follows it.
+        body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
+            output is returned.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        InferenceResponse | ProtocolError
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            version=version,
+            client=client,
+            body=body,
+            inference_header_content_length=inference_header_content_length,
+        )
+    ).parsed

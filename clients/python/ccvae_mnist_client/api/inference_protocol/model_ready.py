@@ -1,0 +1,185 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.model_name import ModelName
+from ...models.model_ready import ModelReady
+from ...models.protocol_error import ProtocolError
+from ...types import Response
+
+
+def _get_kwargs(
+    name: ModelName,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v2/models/{name}/ready".format(
+            name=quote(str(name), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ModelReady | ProtocolError | None:
+    if response.status_code == 200:
+        response_200 = ModelReady.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProtocolError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = ProtocolError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = ProtocolError.from_dict(response.json())
+
+        return response_503
+
+    if 400 <= response.status_code <= 499:
+        response_4xx = ProtocolError.from_dict(response.json())
+
+        return response_4xx
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ModelReady | ProtocolError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ModelReady | ProtocolError]:
+    """Model Ready
+
+     The model is loaded (it is whenever the server is ready).
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ModelReady | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ModelReady | ProtocolError | None:
+    """Model Ready
+
+     The model is loaded (it is whenever the server is ready).
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ModelReady | ProtocolError
+    """
+
+    return sync_detailed(
+        name=name,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ModelReady | ProtocolError]:
+    """Model Ready
+
+     The model is loaded (it is whenever the server is ready).
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ModelReady | ProtocolError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: ModelName,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ModelReady | ProtocolError | None:
+    """Model Ready
+
+     The model is loaded (it is whenever the server is ready).
+
+    Args:
+        name (ModelName): A served graph of the model, by its role.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ModelReady | ProtocolError
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            client=client,
+        )
+    ).parsed

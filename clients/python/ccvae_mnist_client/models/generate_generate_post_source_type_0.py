@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class GenerateGeneratePostSourceType0(StrEnum):
-    DENSITY = "density"
-    PRIOR = "prior"
-
-    def __str__(self) -> str:
-        return str(self.value)

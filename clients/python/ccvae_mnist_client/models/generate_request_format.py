@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class GenerateRequestFormat(StrEnum):
-    JSON = "json"
-    PNG = "png"
-
-    def __str__(self) -> str:
-        return str(self.value)

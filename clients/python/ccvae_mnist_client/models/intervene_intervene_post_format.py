@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class InterveneIntervenePostFormat(StrEnum):
-    JSON = "json"
-    PNG = "png"
-
-    def __str__(self) -> str:
-        return str(self.value)

@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class ReconstructReconstructPostFormat(StrEnum):
-    JSON = "json"
-    PNG = "png"
-
-    def __str__(self) -> str:
-        return str(self.value)
