@@ -20,11 +20,11 @@ from ccvae_mnist_client.api.operations import model_info
 from ccvae_mnist_client.api.read import classify, encode
 from ccvae_mnist_client.api.transform import intervene, reconstruct
 from ccvae_mnist_client.models import (
-    BodyInterpolateImages,
     ClassifyFilesBody,
     Encoding,
     Format,
     Images,
+    InterpolateImagesBody,
     ModelInfo,
     ModelMetadata,
     ModelName,
@@ -181,7 +181,7 @@ def test_reconstruct_and_interpolate_give_pngs(
     between_labels = interpolate.sync_detailed(client=api, start_label=1, end_label=7, steps=5)
     assert decode_png(between_labels.content).shape == (32, 5 * 30 + 2)
     assert int(between_labels.headers["X-Seed"]) >= 0
-    body = BodyInterpolateImages(start_image=_file(first), end_image=_file(last))
+    body = InterpolateImagesBody(start_image=_file(first), end_image=_file(last))
     between_images = interpolate_images.sync(client=api, body=body, steps=5)
     assert isinstance(between_images, File)
     assert decode_png(between_images.payload.read()).shape == (32, 5 * 30 + 2)
