@@ -196,6 +196,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": Error, "description": "Too many bytes, pixels or files."},
     415: {"model": Error, "description": "Wrong content type."},
     422: {"model": Error, "description": "A parameter out of range or of the wrong type."},
-    503: {"model": Error, "description": "Not ready, or overloaded: retry after `Retry-After` s."},
+    503: UNAVAILABLE,
 }
 """The error responses every model endpoint documents."""

@@ -53,7 +53,7 @@ async def model_info(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInf
     responses={
         200: {"content": {"text/markdown": {"example": "---\nlicense: mit\n---\n# ccvae-mnist"}}},
         404: {"model": schemas.Error},
-        503: {"model": schemas.Error},
+        503: schemas.UNAVAILABLE,
     },
 )
 async def model_card(plane: PlaneDep) -> Response:

@@ -207,7 +207,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, str]] = [
         {"files": {"start_image": ("a.png", GOOD)}},
         422,
         "invalid_request",
-        "end_image: Field required",
+        "end_image: field required",
     ),
     (
         "POST",
