@@ -139,8 +139,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
      upload(png(np.zeros((4096, 4096, 4), np.uint8))), 413, "payload_too_large", "4096x4096"),
     ("four PNGs of 16,777,216 x 1", "POST", "/classify", many(*[png_header(2**24, 1)] * 4),
      413, "payload_too_large", "declare 67108864 pixels in all"),
-    ("three PNGs of 2048 x 2048, over the request's pixels", "POST", "/classify",
-     many(*[png_header(2048, 2048)] * 3), 413, "payload_too_large", "the limit is 8388608"),
+    ("two PNGs of 2048 x 2048, over the request's pixels", "POST", "/classify",
+     many(*[png_header(2048, 2048)] * 2), 413, "payload_too_large", "the limit is 4194304"),
 ]  # fmt: skip
 
 
