@@ -114,8 +114,9 @@ class DataPlane:
                 max_wait_s=wait,
                 on_batch=lambda n: metrics.record_depth("decoder"),
             )
-            for name, batcher in (("encoder", self._encoder), ("decoder", self._decoder)):
-                metrics.watch_depth(name, lambda b=batcher: b.depth)  # type: ignore[misc]
+            encoder, decoder = self._encoder, self._decoder
+            metrics.watch_depth("encoder", lambda: encoder.depth)
+            metrics.watch_depth("decoder", lambda: decoder.depth)
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
