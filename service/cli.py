@@ -110,8 +110,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     # them as the CCVAE_* variables that Settings reads; each loads the model before it accepts.
     made = None
     if settings.workers > 1:
-        shared = settings.metrics_dir or Path(os.environ.get(MULTIPROC_ENV) or "")
-        if shared == Path(""):
+        given = settings.metrics_dir or os.environ.get(MULTIPROC_ENV)
+        if given:
+            shared = Path(given)
+        else:
             shared = made = Path(tempfile.mkdtemp(prefix="ccvae-metrics-"))
         for stale in shared.glob("*.db"):  # a previous run's counts (prometheus_client's rule)
             stale.unlink()

@@ -139,11 +139,10 @@ class DataPlane:
                 max_queue=settings.max_queue,
                 on_batch=lambda n: metrics.record_depth("decoder"),
             )
-            batchers = (
-                ("encoder", self._encoder), ("reader", self._reader), ("decoder", self._decoder)
-            )  # fmt: skip
-            for name, batcher in batchers:
-                metrics.watch_depth(name, lambda b=batcher: b.depth)  # type: ignore[misc]
+            encoder, reader, decoder = self._encoder, self._reader, self._decoder
+            metrics.watch_depth("encoder", lambda: encoder.depth)
+            metrics.watch_depth("reader", lambda: reader.depth)
+            metrics.watch_depth("decoder", lambda: decoder.depth)
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""

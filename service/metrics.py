@@ -109,6 +109,8 @@ class Metrics:
             ["reason"],
             **on,
         )
+        for reason in SHED_REASONS:  # at 0 from the start, so that rate() sees the first one
+            self.requests_shed.labels(reason)
         self.model_info = Gauge(
             "ccvae_model_info",
             "The served model (1): name, version and the sha256 of its manifest.",
