@@ -27,6 +27,7 @@ ENDPOINTS = {
     ("post", "/reconstruct"),
     ("post", "/intervene"),
     ("get", "/model"),
+    ("get", "/model/card"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/metrics"),
