@@ -8,6 +8,7 @@ import json
 import numpy as np
 import onnxruntime as ort
 import pytest
+import yaml
 
 from tests.conftest import SHIPPED_MODEL
 from training.data import load_mnist, to_float
@@ -57,3 +58,21 @@ def test_judge_reads_generated_digits_as_the_manifest_says(manifest):
     recorded = manifest["metrics"]["generation_fidelity"]
     assert fidelity == pytest.approx(recorded, abs=0.03)  # other noise draws, same model
     assert per_class.min() >= manifest["metrics"]["generation_fidelity_min"] - 0.06
+
+
+def test_model_card_front_matter_gives_the_manifests_and_results_figures(manifest):
+    """The card's model-index repeats figures measured elsewhere; they must not drift apart."""
+    card = (SHIPPED_MODEL / "README.md").read_text()
+    front = yaml.safe_load(card.split("---\n")[1])
+    results = front["model-index"][0]["results"]
+    figures = {(r["task"]["type"], m["type"]): m["value"] for r in results for m in r["metrics"]}
+    ood = json.loads((SHIPPED_MODEL.parents[1] / "results" / "ood" / "results.json").read_text())
+    metrics, pooled = manifest["metrics"], ood["pooled"]["score"]
+    assert figures == {
+        ("image-classification", "accuracy"): metrics["test_accuracy"],
+        ("image-generation", "accuracy"): metrics["generation_fidelity"],
+        ("image-generation", "fid"): round(metrics["generation_fid"], 2),
+        ("out-of-distribution-detection", "roc_auc"): round(pooled["auroc"], 3),
+        ("out-of-distribution-detection", "fpr_at_95_tpr"): round(pooled["fpr_at_95"], 3),
+    }
+    assert front["license"] == "mit" and f"# {manifest['name']} {manifest['version']}" in card
