@@ -138,6 +138,6 @@ def test_the_client_generates_a_seven_that_the_service_reads_as_seven(api: Clien
 def test_the_client_reads_inference_protocol_metadata(api: Client) -> None:
     metadata = model_metadata_v2_models_name_get.sync("classifier", client=api)
     assert isinstance(metadata, ModelMetadata), metadata
-    assert metadata.platform == "onnxruntime"
+    assert metadata.platform == "onnxruntime_onnx"
     assert [t.name for t in metadata.inputs] == ["z_c"]
     assert metadata.inputs[0].shape[0] == -1
