@@ -1,6 +1,9 @@
 """The exported graphs as models of the Open Inference Protocol: their signatures and raw runs.
 
-Each graph the manifest lists is one model, named by its role and versioned by the manifest.
+Each graph the manifest lists is one model, named by its role. Its version is a number, as in a
+Triton model repository: the folder of `<graph>/<n>/model.onnx` when the model directory is laid
+out as one (training/repository.py), else 1; the manifest's semantic version is model metadata
+(`/model`, and the `semantic_version` parameter of Triton's config.pbtxt).
 Tensor names, datatypes and shapes are read from the onnxruntime sessions, never written here;
 axes the exporter left symbolic are sized by one run on a batch of one, except those that follow
 an input's free axis (the batch), which stay -1. Knows nothing of HTTP.
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -39,10 +43,17 @@ ONNX_TYPES: Mapping[str, str] = {
 }
 """onnxruntime's type names -> the protocol's datatypes."""
 
-PLATFORM = "onnxruntime"
+PLATFORM = "onnxruntime_onnx"
+"""What Triton reports for an ONNX model run by its onnxruntime backend."""
 SHRINK_ROWS = 64
 """A run of more rows than this (the micro-batchers' largest) gives back, when it ends, what it
 grew onnxruntime's memory arena by; the arena would otherwise keep its peak for good."""
+
+
+def repository_version(path: str) -> str:
+    """A graph's version number: `n` for a file at `<graph>/<n>/model.onnx`, else 1."""
+    folder = PurePosixPath(path).parent.name
+    return folder if folder.isdigit() else "1"
 
 
 class ModelNotFound(ServiceError):
@@ -157,7 +168,12 @@ class Graphs:
             if SIGNATURES[role][0] == ("label",)
         }
         self.graphs = {
-            name: load_graph(name, manifest.version, runtime.sessions[name], limits.get(name, {}))
+            name: load_graph(
+                name,
+                repository_version(manifest.files[name].path),
+                runtime.sessions[name],
+                limits.get(name, {}),
+            )
             for name in manifest.roles
         }
 

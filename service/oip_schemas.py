@@ -57,8 +57,8 @@ class ModelMetadata(BaseModel):
     model_config = _example(
         {
             "name": "classifier",
-            "versions": ["1.0.0"],
-            "platform": "onnxruntime",
+            "versions": ["1"],
+            "platform": "onnxruntime_onnx",
             "inputs": [{"name": "z_c", "datatype": "FP32", "shape": [-1, 16]}],
             "outputs": [{"name": "logits", "datatype": "FP32", "shape": [-1, 10]}],
         }

@@ -42,6 +42,7 @@ from training.judge import load_judge
 from training.model import CCVAE, LabelModel
 from training.onnx_io import OPSET, export_graph, sha256
 from training.ood import calibrate
+from training.repository import write_repository
 
 FORMAT_VERSION = 1
 
@@ -239,6 +240,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="export no fitted latent density (generation then samples the priors)",
     )
+    p.add_argument(
+        "--triton-repository",
+        default=None,
+        help="also write the graphs as a Triton model repository here (training/repository.py)",
+    )
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
     out = Path(args.out)
@@ -255,6 +261,9 @@ def main(argv: list[str] | None = None) -> None:
     if density is not None:  # the out-of-distribution score reads the density: training/ood.py
         calibrate(out, args.data_dir)
     print(f"exported {', '.join(files)} to {out} (test accuracy {metrics.get('test_accuracy')})")
+    if args.triton_repository:
+        write_repository(out, Path(args.triton_repository))
+        print(f"wrote a Triton model repository to {args.triton_repository}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def project_versions() -> dict[str, str]:
     """Versions in the project's own venv, which serves the service, floor and baseline."""
     found = {}
     for name in (*venvs.SHOWN, "torch"):
-        if name in ("bentoml", "litserve", "nvidia-pytriton", "tritonclient"):
+        if name in ("bentoml", "litserve", "nvidia-pytriton", "ray", "tritonclient"):
             continue  # the frameworks' own: whether this venv has them does not matter here
         try:
             found[name] = version(name)

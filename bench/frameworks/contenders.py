@@ -1,7 +1,8 @@
 """The contenders of the comparison, and how each is started on a free loopback port.
 
 Every contender runs in its own process group, so stopping it stops what it spawned too
-(BentoML's workers, LitServe's inference process, PyTriton's tritonserver).
+(BentoML's workers, LitServe's inference process, PyTriton's tritonserver, the local Ray that
+`serve run` starts).
 """
 
 from __future__ import annotations
@@ -15,12 +16,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bench.frameworks.model import BATCH_LOG, WORKERS
 from bench.frameworks.venvs import Venv
-from bench.server import HOST, Server, ccvae_serve, free_port, shipped_stack, uvicorn_factory
+from bench.server import (
+    HOST,
+    REPO,
+    Server,
+    ccvae_serve,
+    free_port,
+    shipped_stack,
+    uvicorn_factory,
+)
 from service.settings import Settings, process_layout
 
-FRAMEWORKS = ("BentoML", "LitServe", "Triton")
+FRAMEWORKS = ("BentoML", "LitServe", "Triton", "Ray Serve", "Ray Serve x2")
+RAY_CONFIG = REPO / "deploy" / "ray" / "config.yaml"
 
 
 def group_pids(pgid: int) -> list[int]:
@@ -143,6 +155,24 @@ def _triton(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
             "--triton-ports", *ports, "--workspace", str(log_dir / "triton-workspace")]  # fmt: skip
 
 
+def _ray_serve(replicas: int) -> Callable[[int, Venv | None, Path], list[str]]:
+    """`serve run deploy/ray/config.yaml` on `port`, with `replicas` fixed (no autoscaling):
+    the service's app in each replica, behind Ray's HTTP proxy, on a local Ray it starts."""
+
+    def command(port: int, venv: Venv | None, log_dir: Path) -> list[str]:
+        assert venv is not None
+        config = yaml.safe_load(RAY_CONFIG.read_text())
+        config["http_options"]["port"] = port
+        ((deployment,),) = [app["deployments"] for app in config["applications"]]
+        del deployment["autoscaling_config"]
+        deployment["num_replicas"] = replicas
+        path = log_dir / f"ray-serve-{replicas}.yaml"
+        path.write_text(yaml.safe_dump(config))
+        return [venv.bin("serve"), "run", str(path)]
+
+    return command
+
+
 def shipped_workers() -> int:
     """The processes ccvae-serve starts by default on this machine (one per core)."""
     return process_layout(Settings()).workers
@@ -165,5 +195,11 @@ CONTENDERS = (
               "LitAPI with batching (bench/frameworks/litserve_app.py)"),
     Contender("Triton", "pytriton", "log", "/health/ready", _triton,
               "PyTriton + FastAPI front (bench/frameworks/pytriton_app.py)"),
+    Contender("Ray Serve", "ray", "none", "/health/ready", _ray_serve(1),
+              "the service's app, 1 replica behind Ray's proxy (deploy/ray/config.yaml)",
+              env={"RAY_USAGE_STATS_ENABLED": "0"}),
+    Contender("Ray Serve x2", "ray", "none", "/health/ready", _ray_serve(2),
+              "the same, 2 replicas (one per core) behind Ray's proxy",
+              env={"RAY_USAGE_STATS_ENABLED": "0"}),
 )  # fmt: skip
 """In the order they are run; the first three run from the project's own venv."""

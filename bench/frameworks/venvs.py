@@ -20,8 +20,9 @@ PINS: dict[str, tuple[str, ...]] = {
     "bentoml": ("bentoml==1.4.40",),
     "litserve": ("litserve==0.2.19",),
     "pytriton": ("nvidia-pytriton==0.7.0",),
+    "ray": ("ray[serve]==2.60.0",),
 }
-SHOWN = ("bentoml", "litserve", "nvidia-pytriton", "tritonclient", "fastapi", "starlette",
+SHOWN = ("bentoml", "litserve", "nvidia-pytriton", "ray", "tritonclient", "fastapi", "starlette",
          "granian", "uvicorn", "onnxruntime", "numpy", "pillow")  # fmt: skip
 """Packages whose versions the report prints, where a venv has them."""
 
@@ -67,7 +68,7 @@ def pinned(versions: dict[str, str], pins: tuple[str, ...]) -> bool:
     """Whether every `name==version` pin is what the venv has."""
     for pin in pins:
         name, _, want = pin.partition("==")
-        if versions.get(name) != want:
+        if versions.get(name.split("[")[0]) != want:  # ray[serve]: the package is ray
             return False
     return True
 

@@ -11,7 +11,12 @@ def test_pinned_needs_every_pin_at_its_version() -> None:
     assert not pinned({}, ("litserve==0.2.19",))
 
 
+def test_pinned_reads_a_pin_with_extras_as_its_package() -> None:
+    assert pinned({"ray": "2.60.0"}, ("ray[serve]==2.60.0",))
+    assert not pinned({"ray": "2.59.0"}, ("ray[serve]==2.60.0",))
+
+
 def test_every_framework_is_pinned_to_one_version() -> None:
-    assert set(PINS) == {"bentoml", "litserve", "pytriton"}
+    assert set(PINS) == {"bentoml", "litserve", "pytriton", "ray"}
     assert all("==" in pin for pins in PINS.values() for pin in pins)
     assert PINS["bentoml"][0].startswith("bentoml==1.4.")  # the issue asks for BentoML 1.4.x

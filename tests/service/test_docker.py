@@ -1,5 +1,7 @@
-"""The Docker files, checked statically (no engine runs here): what they copy exists, what they
-run is a declared console script, the service runs as non-root with a readiness health check."""
+"""The Docker files, checked statically: what they copy exists and is in the build context, what
+they run is a declared console script, the serving image installs the locked dependencies before
+its code and runs as non-root with a readiness health check. scripts/docker-check builds and runs
+the images on a real engine (docs/docker-check.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from typing import Any
 import pytest
 import tomllib
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from service.settings import Settings
-from tests.service.dockerfile import command, parse, served_port
+from tests.service.dockerfile import Instruction, command, parse, served_port
 from tests.service.mnist_idx import REPO
 
 DOCKERFILES = ("Dockerfile", "Dockerfile.gpu", "Dockerfile.train")
@@ -31,7 +35,7 @@ def compose() -> dict[str, Any]:
 @pytest.mark.parametrize("name", DOCKERFILES)
 def test_dockerfile_copies_only_files_that_exist(name: str) -> None:
     for instruction in parse(REPO / "docker" / name):
-        if instruction.keyword == "COPY":
+        if instruction.keyword == "COPY" and "--from=" not in instruction.argument:
             *sources, _ = (w for w in instruction.words() if not w.startswith("--"))
             for source in sources:
                 assert (REPO / source).exists(), f"{name} copies {source}, which does not exist"
@@ -46,16 +50,79 @@ def test_dockerfile_runs_a_declared_console_script(name: str, project: dict[str,
     assert (REPO / (module.replace(".", "/") + ".py")).is_file(), f"{module} does not exist"
 
 
+def base_image(instructions: list[Instruction]) -> str:
+    """The first FROM's image, with a build argument read at its default."""
+    defaults = dict(
+        i.argument.split("=", 1) for i in instructions if i.keyword == "ARG" and "=" in i.argument
+    )
+    image = next(i.argument for i in instructions if i.keyword == "FROM").split()[0]
+    return re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], image)
+
+
 @pytest.mark.parametrize("name", DOCKERFILES)
-def test_dockerfile_installs_a_declared_extra_on_a_slim_base_as_non_root(
-    name: str, project: dict[str, Any]
-) -> None:
+def test_dockerfile_starts_from_a_slim_python_and_runs_as_non_root(name: str) -> None:
     instructions = parse(REPO / "docker" / name)
-    assert re.fullmatch(r"python:3\.\d+-slim", instructions[0].argument)
-    installs = re.findall(r'pip install "?\.\[(\w+)\]', " ".join(i.argument for i in instructions))
-    assert installs and all(extra in project["optional-dependencies"] for extra in installs)
+    assert re.fullmatch(r"python:3\.\d+-slim", base_image(instructions))
     users = [i.argument for i in instructions if i.keyword == "USER"]
     assert users and users[-1] not in ("root", "0")
+
+
+@pytest.mark.parametrize("name", ["Dockerfile.gpu", "Dockerfile.train"])
+def test_dockerfile_installs_a_declared_extra(name: str, project: dict[str, Any]) -> None:
+    instructions = parse(REPO / "docker" / name)
+    installs = re.findall(r'pip install "?\.\[(\w+)\]', " ".join(i.argument for i in instructions))
+    assert installs and all(extra in project["optional-dependencies"] for extra in installs)
+
+
+def test_serving_image_takes_its_base_as_a_build_argument() -> None:
+    instructions = parse(REPO / "docker" / "Dockerfile")
+    assert instructions[0].keyword == "ARG" and instructions[0].argument.startswith("BASE=")
+    assert all(i.argument.startswith("${BASE}") for i in instructions if i.keyword == "FROM")
+
+
+def test_serving_image_installs_the_lock_with_hashes_before_copying_the_code() -> None:
+    instructions = parse(REPO / "docker" / "Dockerfile")
+    runs = [n for n, i in enumerate(instructions) if i.keyword == "RUN" and "--require-hashes" in
+            i.argument and "requirements-serve.txt" in i.argument]  # fmt: skip
+    code = [n for n, i in enumerate(instructions) if i.keyword == "COPY" and "service" in i.words()]
+    assert runs and code and runs[0] < code[0]
+
+
+def test_the_lock_pins_every_serving_dependency_within_pyprojects_bounds(
+    project: dict[str, Any],
+) -> None:
+    text = (REPO / "docker" / "requirements-serve.txt").read_text()
+    assert "--extra serve" in text.splitlines()[1]  # the command that wrote it
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", text, re.MULTILINE))
+    pins = {canonicalize_name(name): version for name, version in pins.items()}
+    assert text.count("--hash=sha256:") >= len(pins)
+    for dependency in project["optional-dependencies"]["serve"]:
+        requirement = Requirement(dependency)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"the lock lacks {name}"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} {requirement}"
+    assert not any(name.startswith("torch") for name in pins)
+
+
+def test_the_build_context_is_only_what_the_dockerfiles_copy() -> None:
+    patterns = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert patterns[0] == "*", "everything is left out first"
+    allowed = [p[1:].rstrip("/") for p in patterns if p.startswith("!")]
+    for name in DOCKERFILES:
+        for instruction in parse(REPO / "docker" / name):
+            if instruction.keyword != "COPY" or "--from=" in instruction.argument:
+                continue
+            *sources, _ = (w for w in instruction.words() if not w.startswith("--"))
+            for source in sources:
+                source = source.removeprefix("./").rstrip("/")
+                assert any(source == a or source.startswith(a + "/") for a in allowed), (
+                    f"{name} copies {source}, which .dockerignore leaves out"
+                )
+    assert not any(a.split("/")[0] in (".git", "results", "runs", "data", "bench") for a in allowed)
 
 
 @pytest.mark.parametrize("name", ["Dockerfile", "Dockerfile.gpu"])
@@ -71,6 +138,7 @@ def test_service_images_check_readiness_on_the_port_they_serve(name: str) -> Non
 def test_cpu_image_has_no_torch(project: dict[str, Any]) -> None:
     text = " ".join(i.argument for i in parse(REPO / "docker" / "Dockerfile"))
     assert "torch" not in text and ".[train]" not in text and "training" not in text
+    assert "torch" not in (REPO / "docker" / "requirements-serve.txt").read_text()
     assert not any(dep.startswith("torch") for dep in project["optional-dependencies"]["serve"])
 
 

@@ -190,6 +190,6 @@ def test_reconstruct_and_interpolate_give_pngs(
 def test_the_client_reads_inference_protocol_metadata(api: Client) -> None:
     metadata = model_metadata.sync(ModelName.CLASSIFIER, client=api)
     assert isinstance(metadata, ModelMetadata), metadata
-    assert metadata.platform == "onnxruntime"
+    assert metadata.platform == "onnxruntime_onnx"
     assert [t.name for t in metadata.inputs] == ["z_c"]
     assert metadata.inputs[0].shape[0] == -1

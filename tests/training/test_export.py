@@ -20,8 +20,19 @@ from training.density import fit_training_density
 @pytest.fixture(scope="module")
 def exported(trained_run, tmp_path_factory, mnist_dir):
     out = tmp_path_factory.mktemp("export") / "ccvae-mnist"
-    export.main([str(trained_run / "best.pt"), "--out", str(out), "--data-dir", str(mnist_dir)])
+    repository = out.parent / "repository"
+    export.main([str(trained_run / "best.pt"), "--out", str(out), "--data-dir", str(mnist_dir),
+                 "--triton-repository", str(repository)])  # fmt: skip
     return out
+
+
+def test_export_also_writes_the_graphs_as_a_triton_repository(exported):
+    repository = exported.parent / "repository"
+    manifest = json.loads((exported / "manifest.json").read_text())
+    for role, entry in manifest["files"].items():
+        copied = (repository / role / "1" / "model.onnx").read_bytes()
+        assert hashlib.sha256(copied).hexdigest() == entry["sha256"]
+        assert f'name: "{role}"' in (repository / role / "config.pbtxt").read_text()
 
 
 def _session(path) -> ort.InferenceSession:
