@@ -842,9 +842,9 @@ export interface components {
          *           ]
          *         }
          *       ],
-         *       "platform": "onnxruntime",
+         *       "platform": "onnxruntime_onnx",
          *       "versions": [
-         *         "1.0.0"
+         *         "1"
          *       ]
          *     }
          */
@@ -1152,9 +1152,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1234,9 +1236,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1315,9 +1319,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1398,9 +1404,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1488,9 +1496,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1573,9 +1583,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1662,9 +1674,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not ready, or overloaded: retry after `Retry-After` s. */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1799,9 +1813,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, when the service knows. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
