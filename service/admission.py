@@ -62,7 +62,7 @@ def shorten(timeout_us: object) -> None:
     TICKET.set(Ticket(ticket.arrival, sooner))
 
 
-def expired(at: float | None, reason_for: str = "the model") -> Overloaded | None:
+def expired(at: float | None) -> Overloaded | None:
     """The refusal due to a request whose deadline `at` has passed, or None while it holds."""
     if at is None:
         return None
@@ -71,7 +71,7 @@ def expired(at: float | None, reason_for: str = "the model") -> Overloaded | Non
         return None
     return Overloaded(
         "deadline",
-        f"the request's deadline passed {late * 1000:.0f} ms before {reason_for} could take it "
+        f"the request's deadline passed {late * 1000:.0f} ms before the model could take it "
         "(CCVAE_DEADLINE_MS, or the /v2 timeout parameter)",
     )
 
