@@ -69,8 +69,8 @@ def table(sweep: str, rows: list[Row]) -> str:
     published = sweep == "labels"
     head = ["run", "seeds", "val acc %", "test acc %", "test error %"]
     head += ["M2 error % (published)"] * published
-    head += ["judge reads label %", "worst label %", "judge FD (floor)", "diversity",
-             "fitted density: judge reads label %", "fitted density: judge FD", "s/epoch"]  # fmt: skip
+    head += ["judge reads label %", "worst label %", "judge FD (floor)", "diversity"]
+    head += ["fitted density: judge reads label %", "fitted density: judge FD", "s/epoch"]
     lines = []
     for row in rows:
         r = row.results
