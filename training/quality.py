@@ -1,9 +1,16 @@
 """Measures of generation quality, read through the independent judge (numpy only).
 
-Images are float arrays (N, 1, 28, 28) in [0, 1], as the judge takes them. Three questions:
+Images are float arrays (N, 1, 28, 28) in [0, 1], as the judge takes them. Four questions:
 does the judge read the intended digit (label fidelity), do generated images sit where real
-ones do in the judge's feature space (Fréchet distance, against the real-vs-real floor), and do
-the samples of one label differ from each other (diversity)?
+ones do in the judge's feature space (Fréchet distance, against the real-vs-real floor), does
+each generated digit lie on the real digits' manifold and does each real digit have generated
+ones near it (precision and recall, Kynkäänniemi et al., 2019), and do the samples of one label
+differ from each other (diversity)?
+
+The Fréchet distance here is taken on the features of the project's own judge CNN, not on
+Inception-v3's: it is a "judge FD", comparable between runs measured with the same judge, and
+with no published FID. (Its result keys keep the name `*_fid` that the committed results and
+manifests use.)
 """
 
 from __future__ import annotations
@@ -85,6 +92,43 @@ def real_floor(judge: Judge, reference_a: np.ndarray, reference_b: np.ndarray) -
     further apart (d² ≈ 32 with the shipped judge) than two random halves (≈ 3).
     """
     return frechet_distance_to(judge, reference_a, reference_b)
+
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances (N_a, N_b) between the rows of a and of b, from one Gram matrix."""
+    a = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
+    b = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
+    d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * (a @ b.T)
+    return np.sqrt(np.clip(d2, 0.0, None))
+
+
+def knn_radii(feats: np.ndarray, k: int) -> np.ndarray:
+    """Each row's distance to its k-th nearest other row (N,)."""
+    if len(feats) <= k:
+        raise ValueError(f"need more than k={k} samples for k-NN radii, not {len(feats)}")
+    d = pairwise_distances(feats, feats)
+    return np.sort(d, axis=1)[:, k]  # column 0 is the row itself
+
+
+def manifold_coverage(points: np.ndarray, support: np.ndarray, k: int) -> float:
+    """Share of `points` inside the k-NN manifold of `support`: within the k-NN radius of at
+    least one support point, f(φ) = 1[∃ φ' ∈ support: ‖φ − φ'‖ ≤ r_k(φ')]."""
+    radii = knn_radii(support, k)
+    return float((pairwise_distances(points, support) <= radii[None, :]).any(1).mean())
+
+
+def precision_recall(
+    real_feats: np.ndarray, fake_feats: np.ndarray, k: int = 3
+) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al., 2019) of feature sets (N, F).
+
+    precision = share of generated samples on the real manifold (fidelity);
+    recall = share of real samples on the generated manifold (coverage of the real variety);
+    each manifold the union of balls around its points, of radius the k-th neighbour distance.
+    """
+    return manifold_coverage(fake_feats, real_feats, k), manifold_coverage(
+        real_feats, fake_feats, k
+    )
 
 
 def mean_pairwise_distance(samples: np.ndarray) -> float:

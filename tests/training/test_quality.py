@@ -1,4 +1,5 @@
-"""Quality measures: Fréchet distance against closed forms; fidelity and diversity on digits."""
+"""Quality measures: Fréchet distance against closed forms; precision and recall on known
+sets; fidelity, diversity and the classification accuracy score on digits."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+from training.cas import accuracy_score, classification_accuracy_score
+from training.config import ModelConfig
 from training.data import ENV_DATA_DIR, load_mnist, to_float
 from training.judge import Judge, load_judge
+from training.model import CCVAE
 from training.quality import (
     diversity,
     feature_diversity,
     frechet_distance,
     frechet_distance_to,
     label_fidelity,
+    precision_recall,
     real_floor,
 )
 
@@ -133,3 +139,36 @@ def test_diversity_matches_a_hand_computed_pair() -> None:
     images = np.zeros((2, 1, 28, 28))
     images[1, 0, 0, :4] = 1.0  # four pixels differ by 1 → distance 2
     assert diversity(images, np.array([3, 3])) == pytest.approx(2.0)
+
+
+def test_precision_and_recall_are_full_for_one_set_against_itself() -> None:
+    feats = np.random.default_rng(3).standard_normal((200, 8))
+    assert precision_recall(feats, feats) == (1.0, 1.0)
+
+
+def test_precision_and_recall_are_zero_for_sets_far_apart() -> None:
+    rng = np.random.default_rng(4)
+    real, fake = rng.standard_normal((200, 8)), rng.standard_normal((200, 8)) + 100.0
+    assert precision_recall(real, fake) == (0.0, 0.0)
+
+
+def test_a_collapsed_generator_keeps_precision_and_loses_recall() -> None:
+    """Samples from one corner of the real distribution: all realistic, most of it missed."""
+    rng = np.random.default_rng(5)
+    real = rng.standard_normal((400, 2))
+    fake = 0.1 * rng.standard_normal((400, 2)) + np.array([1.0, 1.0])
+    precision, recall = precision_recall(real, fake)
+    assert precision > 0.9 and recall < 0.2
+
+
+def test_classification_accuracy_score_tells_digits_from_noise(test_digits) -> None:
+    """The judge recipe learns real digits from 2,000 of them; an untrained generator's
+    digits teach it nothing beyond chance."""
+    images, labels = (torch.from_numpy(a) for a in test_digits)
+    test_images = (images[1000:] * 255).to(torch.uint8)
+    real = accuracy_score(images[:1000], labels[:1000], test_images, labels[1000:], epochs=10)
+    torch.manual_seed(0)
+    untrained = classification_accuracy_score(
+        CCVAE(ModelConfig()), test_images, labels[1000:], per_label=100, epochs=2
+    )
+    assert real > 0.8 and untrained < 0.3

@@ -15,6 +15,7 @@ from tests.training.conftest import tiny_run_args
 from training import train
 from training.baselines import M2
 from training.checkpoint import load_model
+from training.config import LossWeights, ModelConfig, TrainConfig, from_flags
 
 
 def test_short_training_run_beats_chance_clearly(trained_run):
@@ -123,8 +124,28 @@ def test_resume_is_exact_with_the_weight_average_and_the_strong_view(tmp_path, m
 
 
 def test_selection_names_the_checkpoint_a_run_is_measured_by(tmp_path):
-    assert train.selected_checkpoint(train.TrainConfig(), tmp_path) == tmp_path / "best.pt"
-    last = train.TrainConfig(selection="last")
+    assert train.selected_checkpoint(TrainConfig(), tmp_path) == tmp_path / "best.pt"
+    last = TrainConfig(selection="last")
     assert train.selected_checkpoint(last, tmp_path) == tmp_path / "last.pt"
     with pytest.raises(ValueError, match="'final'"):
-        train.selected_checkpoint(train.TrainConfig(selection="final"), tmp_path)
+        train.selected_checkpoint(TrainConfig(selection="final"), tmp_path)
+
+
+def test_every_setting_has_a_generated_flag_whose_help_is_its_docstring(capsys):
+    cfg = from_flags(train.build_parser().parse_args(
+        ["--samples-qyx", "4", "--generation-batch", "8", "--labels", "all", "--no-augment",
+         "--latent-c", "64", "--model", "m2"]
+    ))  # fmt: skip
+    assert cfg.loss.samples_qyx == 4 and cfg.loss.generation_batch == 8
+    assert cfg.labels is None and not cfg.augment and cfg.model.latent_c == 64
+    assert cfg.model_kind == "m2" and cfg.loss.threshold == LossWeights().threshold
+    with pytest.raises(SystemExit):
+        train.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "confidence τ a pseudo-label needs (default: 0.8)" in help_text
+    assert "--num-classes" not in help_text
+
+
+def test_configuration_survives_its_dict_form():
+    cfg = TrainConfig(labels=600, model=ModelConfig(latent_c=64), loss=LossWeights(beta=0.1))
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
