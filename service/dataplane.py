@@ -112,37 +112,11 @@ class DataPlane:
         self._reader: MicroBatcher[Timed[Encoding]] | None = None
         self._decoder: MicroBatcher[Timed[np.ndarray]] | None = None
         if settings.batching:
-            wait = settings.max_wait_ms / 1000.0
-            self._encoder = MicroBatcher(
-                self._encode,
-                _split_encoding,
-                max_batch=settings.max_batch,
-                max_wait_s=wait,
-                max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.record_depth("encoder"),
-            )
+            self._encoder = _batcher("encoder", self._encode, _split_encoding, settings, metrics)
             # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
             # that /reconstruct and the like do not pay for a decoder run they do not use.
-            self._reader = MicroBatcher(
-                self._read,
-                _split_encoding,
-                max_batch=settings.max_batch,
-                max_wait_s=wait,
-                max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.record_depth("reader"),
-            )
-            self._decoder = MicroBatcher(
-                self._decode,
-                lambda parts: (parts[0], parts[1][0]),
-                max_batch=settings.max_batch,
-                max_wait_s=wait,
-                max_queue=settings.max_queue,
-                on_batch=lambda n: metrics.record_depth("decoder"),
-            )
-            encoder, reader, decoder = self._encoder, self._reader, self._decoder
-            metrics.watch_depth("encoder", lambda: encoder.depth)
-            metrics.watch_depth("reader", lambda: reader.depth)
-            metrics.watch_depth("decoder", lambda: decoder.depth)
+            self._reader = _batcher("reader", self._read, _split_encoding, settings, metrics)
+            self._decoder = _batcher("decoder", self._decode, _split_images, settings, metrics)
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
@@ -235,8 +209,7 @@ class DataPlane:
         return _split_encoding(self._read(x))
 
     def _decode_one(self, z: np.ndarray) -> Timed[np.ndarray]:
-        images, stamps = self._decode(z)
-        return images, stamps[0]
+        return _split_images(self._decode(z))
 
     async def infer(
         self, graph: Graph, feed: Mapping[str, np.ndarray], outputs: Sequence[str]
@@ -333,6 +306,31 @@ def _timed(
         return (*outputs, np.array([(start, end)] * len(x), np.int64))
 
     return call
+
+
+def _batcher(
+    name: str,
+    call: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+    split: Callable[[Sequence[np.ndarray]], Timed[T]],
+    settings: Settings,
+    metrics: Metrics,
+) -> MicroBatcher[Timed[T]]:
+    """A micro-batcher of `call` within the settings' bounds, its queue depth in the metrics."""
+    batcher = MicroBatcher(
+        call,
+        split,
+        max_batch=settings.max_batch,
+        max_wait_s=settings.max_wait_ms / 1000.0,
+        max_queue=settings.max_queue,
+        on_batch=lambda n: metrics.record_depth(name),
+    )
+    metrics.watch_depth(name, lambda: batcher.depth)
+    return batcher
+
+
+def _split_images(parts: Sequence[np.ndarray]) -> Timed[np.ndarray]:
+    """(images, times) -> the images and the call's (start, end)."""
+    return parts[0], parts[1][0]
 
 
 def _split_encoding(parts: Sequence[np.ndarray]) -> Timed[Encoding]:

@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import oip_schemas
+from service.graphs import repository_version
 from service.manifest import Manifest, ModelError, read_manifest
 from service.settings import Settings
 from service.uploads import IMAGE_MEDIA_TYPES
@@ -126,10 +127,12 @@ def _components(document: dict[str, Any], manifest: Manifest | None) -> None:
             "enum": list(manifest.roles),
             "description": "A served graph of the model, by its role.",
         }
+        versions = sorted({repository_version(f.path) for f in manifest.files.values()})
         schemas["ModelVersion"] = {
             "type": "string",
-            "enum": [manifest.version],
-            "description": "A version of the served graphs (the manifest's).",
+            "enum": versions,
+            "description": "A version of the served graphs: its number in a Triton repository "
+            "(`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.",
         }
     document["components"]["schemas"] = dict(sorted(schemas.items()))
 

@@ -873,10 +873,10 @@ export interface components {
             ready: boolean;
         };
         /**
-         * @description A version of the served graphs (the manifest's).
+         * @description A version of the served graphs: its number in a Triton repository (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
          * @enum {string}
          */
-        ModelVersion: "1.2.0";
+        ModelVersion: "1";
         /**
          * OODSpec
          * @description The out-of-distribution score's calibration on held-out training digits.

@@ -84,7 +84,8 @@ def test_each_config_is_a_triton_model_config_that_matches_its_onnx_file(
         config.output, graph.output, session.run(None, feed), strict=True
     ):
         assert declared.data_type == ONNX_TO_TRITON[arg.type.tensor_type.elem_type]
-        assert [3, *declared.dims] == list(result.shape)
+        shape = declared.reshape.shape if declared.HasField("reshape") else declared.dims
+        assert [3, *shape] == list(result.shape)
 
 
 def test_the_repository_manifest_pins_the_copied_files_by_sha256(written: Path) -> None:

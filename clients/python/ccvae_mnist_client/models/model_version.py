@@ -2,7 +2,7 @@ from enum import StrEnum
 
 
 class ModelVersion(StrEnum):
-    VALUE_0 = "1.2.0"
+    VALUE_0 = "1"
 
     def __str__(self) -> str:
         return str(self.value)

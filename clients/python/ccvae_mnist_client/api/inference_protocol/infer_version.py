@@ -100,7 +100,8 @@ def sync_detailed(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
         inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
             data follows it.
         body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
@@ -142,7 +143,8 @@ def sync(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
         inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
             data follows it.
         body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
@@ -179,7 +181,8 @@ async def asyncio_detailed(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
         inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
             data follows it.
         body (InferenceRequest): The JSON part of an inference request; without `outputs`, every
@@ -219,7 +222,8 @@ async def asyncio(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
         inference_header_content_length (int | Unset): Length of the JSON part when binary tensor
             data follows it.
         body (InferenceRequest): The JSON part of an inference request; without `outputs`, every

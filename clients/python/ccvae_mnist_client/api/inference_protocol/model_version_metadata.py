@@ -86,7 +86,8 @@ def sync_detailed(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,7 +121,8 @@ def sync(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +151,8 @@ async def asyncio_detailed(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +184,8 @@ async def asyncio(
 
     Args:
         name (ModelName): A served graph of the model, by its role.
-        version (ModelVersion): A version of the served graphs (the manifest's).
+        version (ModelVersion): A version of the served graphs: its number in a Triton repository
+            (`<graph>/<n>/model.onnx`), else 1; the manifest's semantic version is in /model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
