@@ -195,7 +195,10 @@ class DataPlane:
         return await self._timed_call(self._encoder, self._encode_one, images)
 
     async def read(self, images: np.ndarray) -> Encoding:
-        """`encode`, plus the out-of-distribution scores when the model ships them."""
+        """`encode`, plus the out-of-distribution scores when the model ships them (and the
+        settings ask for them)."""
+        if not self.settings.ood:
+            return await self.encode(images)
         return await self._timed_call(self._reader, self._read_one, images)
 
     async def decode(self, z: np.ndarray) -> Decoded:

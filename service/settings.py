@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     log_format: LogFormat = "text"
     """Log lines, the server's own included: text, or JSON objects (one per line) for a log
     collector; both carry a UTC timestamp and the request's ID."""
+    ood: bool = True
+    """Score every digit that /classify and /encode read for how unlike a digit it is, when the
+    model ships ood.onnx (a decoder run more per image); off: they answer `ood: null`, at the
+    cost of encoding alone."""
 
 
 def process_layout(settings: Settings, cores: int | None = None) -> Settings:

@@ -97,6 +97,16 @@ def test_v2_ood_graph_gives_the_classify_score_from_encoder_and_decoder_outputs(
     assert set(served) == {"score", "reconstruction_nll", "latent_nll"}
 
 
+def test_the_score_can_be_turned_off_for_the_cost_of_encoding_alone(
+    shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray]
+) -> None:
+    with serve(Settings(model_dir=shipped_model, ood=False)) as plain:
+        body = plain.post("/classify", **upload(mnist[0][0])).json()
+        assert body["ood"] is None and body["label"] == int(mnist[1][0])
+        assert plain.post("/encode", **upload(mnist[0][0])).json()["prediction"]["ood"] is None
+        assert plain.get("/v2/models/ood").status_code == 200  # the graph stays on /v2
+
+
 def test_a_model_without_the_score_still_classifies_and_says_it_has_none(
     tiny_model_dir: Path, mnist: tuple[np.ndarray, np.ndarray]
 ) -> None:
