@@ -106,29 +106,42 @@ class DataPlane:
             self.sources = (Source.density, Source.prior)
         self._large = asyncio.Lock()
         self._encode = _timed(lambda x: runtime.encode_and_classify(x).fields(), "encoder", metrics)
-        self._read = _timed(lambda x: runtime.read(x).fields(), "reader", metrics)
+        # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
+        # that /reconstruct and the like do not pay for a decoder run they do not use; without
+        # the score, reading is encoding and shares its batcher.
+        scoring = settings.ood and runtime.has_ood
+        self._read = (
+            _timed(lambda x: runtime.read(x).fields(), "reader", metrics)
+            if scoring
+            else self._encode
+        )
         self._decode = _timed(lambda z: (runtime.decode(z),), "decoder", metrics)
         self._encoder: MicroBatcher[Timed[Encoding]] | None = None
         self._reader: MicroBatcher[Timed[Encoding]] | None = None
         self._decoder: MicroBatcher[Timed[np.ndarray]] | None = None
         if settings.batching:
             self._encoder = _batcher("encoder", self._encode, _split_encoding, settings, metrics)
-            # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
-            # that /reconstruct and the like do not pay for a decoder run they do not use.
-            self._reader = _batcher("reader", self._read, _split_encoding, settings, metrics)
+            self._reader = (
+                _batcher("reader", self._read, _split_encoding, settings, metrics)
+                if scoring
+                else self._encoder
+            )
             self._decoder = _batcher("decoder", self._decode, _split_images, settings, metrics)
+
+    def _batchers(self) -> list[MicroBatcher[Any]]:
+        """Each batcher once (the reader may be the encoder's)."""
+        found = (self._encoder, self._reader, self._decoder)
+        return list(dict.fromkeys(b for b in found if b is not None))
 
     def start(self) -> None:
         """Start the batchers' workers in the running loop."""
-        for batcher in (self._encoder, self._reader, self._decoder):
-            if batcher is not None:
-                batcher.start()
+        for batcher in self._batchers():
+            batcher.start()
 
     async def stop(self) -> None:
         """Stop the batchers, failing whatever still waits."""
-        for batcher in (self._encoder, self._reader, self._decoder):
-            if batcher is not None:
-                await batcher.stop()
+        for batcher in self._batchers():
+            await batcher.stop()
 
     async def read_images(
         self, uploads: Sequence[tuple[str, bytes]], invert: imaging.Invert, fit: bool = True
@@ -197,8 +210,6 @@ class DataPlane:
     async def read(self, images: np.ndarray) -> Encoding:
         """`encode`, plus the out-of-distribution scores when the model ships them (and the
         settings ask for them)."""
-        if not self.settings.ood:
-            return await self.encode(images)
         return await self._timed_call(self._reader, self._read_one, images)
 
     async def decode(self, z: np.ndarray) -> Decoded:
