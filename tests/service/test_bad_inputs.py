@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.costs import png_header
 from tests.service.conftest import Client, assert_clean_4xx, png
-from tests.service.test_errors import DIGIT, GOOD, png_header
+from tests.service.test_errors import DIGIT, GOOD
 
 JSON = {"content-type": "application/json"}
 JPEG = png(np.asarray(Image.fromarray(DIGIT).convert("RGB")), format="JPEG")
