@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service import imaging
-from service.dataplane import sample_latents
+from service.latents import sample_latents
 from service.manifest import load_manifest
 from service.runtime import Runtime
 from service.settings import Settings

@@ -28,9 +28,9 @@ import numpy as np
 from PIL import Image
 
 from bench.server import Server, ccvae_serve, free_port
+from service.graphs import JSON_NUMBER_BYTES
 from service.memory import TRIM_INTERVAL_S
 from service.settings import Settings
-from service.tensors import JSON_NUMBER_BYTES
 
 REPEATS = 5
 BURST = 12

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.errors import Overloaded, ServiceError, ShedReason
-from service.middleware import ErrorShape
+from service.errors import Overloaded, ServiceError, ShedReason, error_response
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def expired(at: float | None) -> Overloaded | None:
 class Admission:
     """Refuse a POST past `max_queue` held by this worker; give each admitted one its ticket.
 
-    `shape` writes the refusal (the protocol's shape under /v2); `on_shed` counts it.
+    The refusal takes the error shape of the request's path; `on_shed` counts it.
     """
 
     def __init__(
@@ -87,11 +86,10 @@ class Admission:
         app: ASGIApp,
         max_queue: int,
         deadline_s: float,
-        shape: ErrorShape,
         on_shed: Callable[[ShedReason], None],
     ) -> None:
         self.app, self.max_queue, self.deadline_s = app, max_queue, deadline_s
-        self.shape, self.on_shed = shape, on_shed
+        self.on_shed = on_shed
         self.held = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,7 +103,7 @@ class Admission:
                 f"this worker holds {self.held} requests, its limit (CCVAE_MAX_QUEUE); "
                 "retry after a moment",
             )
-            await self.shape(scope, refusal)(scope, receive, send)
+            await error_response(scope, refusal)(scope, receive, send)
             return
         now = time.monotonic()
         token = TICKET.set(Ticket(now, now + self.deadline_s if self.deadline_s else None))

@@ -1,8 +1,9 @@
 """The FastAPI application: `create_app(settings)` wires settings, model, routes and errors.
 
 Nothing is loaded at import: the lifespan reads the manifest, verifies the checksums, creates
-and warms up the sessions, and starts the micro-batchers; a bad model stops the start with a
-ModelError saying what is wrong.
+and warms up the sessions, builds the data plane (the graphs' signatures included) and starts its
+micro-batchers; a bad model stops the start with a ModelError saying what is wrong. Every error,
+whoever raises it, is answered by service/errors.py's one handler.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         memory.return_large_blocks()
         manifest = load_manifest(settings.model_dir)
         runtime = await asyncio.to_thread(Runtime.load, manifest, settings.device, settings.threads)
-        plane = DataPlane(runtime, settings, metrics)
+        # NOTE: off the event loop: the data plane reads each graph's signature by a probe run.
+        plane = await asyncio.to_thread(DataPlane, runtime, settings, metrics)
         plane.start()
         trimmer = asyncio.create_task(memory.trim_periodically())
         metrics.serve_model(
@@ -99,17 +101,12 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.plane = None
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_upload_bytes,
-        shape=inference_protocol.error_shape,
-    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     # NOTE: before the body limit and the routes, so that a refusal for load costs the least.
     app.add_middleware(
         Admission,
         max_queue=settings.max_queue,
         deadline_s=settings.deadline_ms / 1000.0,
-        shape=inference_protocol.error_shape,
         on_shed=metrics.shed,
     )
     # outermost, so that it counts the 413s too and they carry the request's ID

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -50,6 +51,23 @@ async def run_model(
     if len(x) <= INLINE_ROWS:
         return on_time()
     return await asyncio.to_thread(on_time)
+
+
+def timed(
+    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], observe: Callable[[int, float], None]
+) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """fn, measured: `observe(rows, seconds)` after each call, and the call's start and end
+    (epoch ns) travel as one more output, a row per input row, so each caller of a merged batch
+    gets the times of the call that served it."""
+
+    def call(x: np.ndarray) -> tuple[np.ndarray, ...]:
+        start = time.time_ns()
+        outputs = fn(x)
+        end = time.time_ns()
+        observe(len(x), (end - start) / 1e9)
+        return (*outputs, np.array([(start, end)] * len(x), np.int64))
+
+    return call
 
 
 def merge(inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]]:

@@ -24,9 +24,10 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from service.app import create_app
+from service.errors import ModelError
 from service.http_head import BoundedHttpTools
 from service.logs import logging_config
-from service.manifest import ModelError, load_manifest
+from service.manifest import load_manifest
 from service.metrics import MULTIPROC_ENV
 from service.runtime import Runtime
 from service.settings import Settings, process_layout

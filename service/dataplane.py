@@ -1,7 +1,8 @@
 """What the endpoints ask of the model, on request-sized inputs; routes call this and no lower.
 
 Images from uploads go through the encoder micro-batcher, latents through the decoder one (when
-batching is on); the latent arithmetic of generation and interpolation is small pure functions.
+batching is on; the latent arithmetic is service/latents.py). The inference protocol's requests
+run one graph each, unbatched, on the tensors they send.
 Every model call carries the deadline of the request it serves (service/admission.py): past it,
 the call is refused with Overloaded and counted as shed, and the model never runs it.
 """
@@ -10,29 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, TypeVar
 
 import numpy as np
 
 from service import admission, imaging, tracing
-from service.batching import MicroBatcher, run_model
+from service.batching import MicroBatcher, run_model, timed
 from service.errors import Overloaded, PayloadTooLarge, ServiceError
-from service.graphs import Graph
+from service.graphs import Graph, Graphs
+from service.latents import Source, carry_offset, lerp, sample_density, sample_latents
 from service.metrics import Metrics
 from service.runtime import Encoding, Runtime
 from service.settings import Settings
-
-
-class Source(str, Enum):
-    """Where generation draws z from: the fitted density of the training digits' codes, or the
-    priors z_c ~ p(z_c|y), z_s ~ N(0, I)."""
-
-    density = "density"
-    prior = "prior"
-
 
 T = TypeVar("T")
 
@@ -51,51 +43,17 @@ class Decoded:
     z: np.ndarray  # (N, Dc + Ds)
 
 
-def sample_latents(
-    loc: np.ndarray, scale: np.ndarray, style: int, n: int, temperature: float, seed: int
-) -> np.ndarray:
-    """z = [loc + T·scale·eps_c, T·eps_s] with eps ~ N(0, I): n draws from p(z_c|y) p(z_s)."""
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal((n, loc.shape[-1] + style))  # (n, Dc + Ds)
-    z_c = loc + temperature * scale * eps[:, : loc.shape[-1]]
-    z_s = temperature * eps[:, loc.shape[-1] :]
-    return np.concatenate([z_c, z_s], axis=1).astype(np.float32)
-
-
-def sample_density(
-    loc: np.ndarray, scale_tril: np.ndarray, n: int, temperature: float, seed: int
-) -> np.ndarray:
-    """z = loc + T·scale_tril·eps with eps ~ N(0, I): n draws from one label's fitted density."""
-    eps = np.random.default_rng(seed).standard_normal((n, loc.shape[-1]))
-    z: np.ndarray = (loc + temperature * eps @ scale_tril.T).astype(np.float32)
-    return z
-
-
-def lerp(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
-    """`steps` points from start to end inclusive, evenly spaced: (D,), (D,) -> (steps, D)."""
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    points: np.ndarray = ((1.0 - t) * start + t * end).astype(np.float32)
-    return points
-
-
-def carry_offset(
-    z_c: np.ndarray,
-    own: tuple[np.ndarray, np.ndarray],
-    new: tuple[np.ndarray, np.ndarray],
-    keep: float,
-) -> np.ndarray:
-    """z_c moved from its own label's prior (loc, scale) to the new label's, keeping `keep` of
-    its standardised offset: μ_new + keep·σ_new·(z_c − μ_own)/σ_own; keep 0 is μ_new."""
-    (mu_own, sd_own), (mu_new, sd_new) = own, new
-    moved: np.ndarray = (mu_new + keep * sd_new * (z_c - mu_own) / sd_own).astype(np.float32)
-    return moved
-
-
 class DataPlane:
-    """The model's operations as the endpoints need them, batched across requests when asked."""
+    """The model's operations as every endpoint needs them: the image endpoints' (batched across
+    requests when asked) and the inference protocol's, on each exported graph's raw tensors.
+
+    Built once the runtime is loaded, before the first request (its graphs' signatures take a
+    probe run each): in the lifespan, off the event loop.
+    """
 
     def __init__(self, runtime: Runtime, settings: Settings, metrics: Metrics) -> None:
         self.runtime, self.settings, self.metrics = runtime, settings, metrics
+        self.graphs = Graphs(runtime)
         self.manifest = runtime.manifest
         self.dc = self.manifest.latent.c
         labels = np.arange(len(self.manifest.classes))
@@ -105,17 +63,19 @@ class DataPlane:
             self.density_loc, self.density_tril = runtime.density(labels)  # (K, D), (K, D, D)
             self.sources = (Source.density, Source.prior)
         self._large = asyncio.Lock()
-        self._encode = _timed(lambda x: runtime.encode_and_classify(x).fields(), "encoder", metrics)
+        self._encode = timed(
+            lambda x: runtime.encode_and_classify(x).fields(), _observe("encoder", metrics)
+        )
         # NOTE: reading (with the out-of-distribution score) batches apart from encoding, so
         # that /reconstruct and the like do not pay for a decoder run they do not use; without
         # the score, reading is encoding and shares its batcher.
         scoring = settings.ood and runtime.has_ood
         self._read = (
-            _timed(lambda x: runtime.read(x).fields(), "reader", metrics)
+            timed(lambda x: runtime.read(x).fields(), _observe("reader", metrics))
             if scoring
             else self._encode
         )
-        self._decode = _timed(lambda z: (runtime.decode(z),), "decoder", metrics)
+        self._decode = timed(lambda z: (runtime.decode(z),), _observe("decoder", metrics))
         self._encoder: MicroBatcher[Timed[Encoding]] | None = None
         self._reader: MicroBatcher[Timed[Encoding]] | None = None
         self._decoder: MicroBatcher[Timed[np.ndarray]] | None = None
@@ -190,7 +150,8 @@ class DataPlane:
     async def _timed_call(
         self,
         batcher: MicroBatcher[Timed[T]] | None,
-        call: Callable[[np.ndarray], Timed[T]],
+        call: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+        split: Callable[[Sequence[np.ndarray]], Timed[T]],
         x: np.ndarray,
     ) -> T:
         """x through the batcher (or alone when batching is off) within the request's deadline;
@@ -199,56 +160,56 @@ class DataPlane:
         if batcher is not None:
             result, times = await self._admitted(batcher.submit(x, deadline))
         else:
-            result, times = await self._admitted(run_model(call, x, deadline))
+            result, times = await self._admitted(run_model(lambda b: split(call(b)), x, deadline))
         _record(queued, times)
         return result
 
     async def encode(self, images: np.ndarray) -> Encoding:
         """Posterior and class probabilities of a batch of model inputs."""
-        return await self._timed_call(self._encoder, self._encode_one, images)
+        return await self._timed_call(self._encoder, self._encode, _split_encoding, images)
 
     async def read(self, images: np.ndarray) -> Encoding:
         """`encode`, plus the out-of-distribution scores when the model ships them (and the
         settings ask for them)."""
-        return await self._timed_call(self._reader, self._read_one, images)
+        return await self._timed_call(self._reader, self._read, _split_encoding, images)
 
     async def decode(self, z: np.ndarray) -> Decoded:
         """Images of a batch of latent codes."""
-        return Decoded(await self._timed_call(self._decoder, self._decode_one, z), z)
+        return Decoded(await self._timed_call(self._decoder, self._decode, _split_images, z), z)
 
-    def _encode_one(self, x: np.ndarray) -> Timed[Encoding]:
-        return _split_encoding(self._encode(x))
-
-    def _read_one(self, x: np.ndarray) -> Timed[Encoding]:
-        return _split_encoding(self._read(x))
-
-    def _decode_one(self, z: np.ndarray) -> Timed[np.ndarray]:
-        return _split_images(self._decode(z))
+    def model(self, name: str, version: str | None = None) -> Graph:
+        """The graph served as the protocol's model `name` (and `version`), or 404."""
+        return self.graphs.get(name, version)
 
     async def infer(
-        self, graph: Graph, feed: Mapping[str, np.ndarray], outputs: Sequence[str]
-    ) -> list[Any]:
-        """A graph of the inference protocol run on raw tensors, unbatched, within the deadline."""
-        return await self._admitted(graph.infer(feed, outputs, admission.deadline()))
+        self, name: str, version: str | None, body: bytes, header_length: int | None
+    ) -> tuple[bytes, int | None]:
+        """A request of the inference protocol on one graph's raw tensors, unbatched, within
+        the request's deadline (brought forward by its `timeout` parameter): the response body,
+        and the length of its JSON part when binary outputs follow it."""
+        graph = self.graphs.get(name, version)
+        call = graph.call(body, header_length, self.settings)
+        if "timeout" in call.parameters:
+            admission.shorten(call.parameters["timeout"])
+        names = [output.name for output in call.selected]
+        arrays = await self._admitted(graph.infer(call.feed, names, admission.deadline()))
+        return graph.answer(call, arrays)
+
+    def _draw(
+        self, label: int, n: int, temperature: float, seed: int, source: Source
+    ) -> np.ndarray:
+        """n seeded codes z of one label, from its fitted density or from the priors."""
+        if source == Source.density:
+            loc, tril = self.density_loc[label], self.density_tril[label]
+            return sample_density(loc, tril, n, temperature, seed)
+        loc, scale = self.prior_loc[label], self.prior_scale[label]
+        return sample_latents(loc, scale, self.manifest.latent.s, n, temperature, seed)
 
     async def generate(
         self, label: int, n: int, temperature: float, seed: int, source: Source
     ) -> Decoded:
         """n samples of one label from the fitted density or the priors, reproducible by seed."""
-        if source == Source.density:
-            z = sample_density(
-                self.density_loc[label], self.density_tril[label], n, temperature, seed
-            )
-            return await self.decode(z)
-        z = sample_latents(
-            self.prior_loc[label],
-            self.prior_scale[label],
-            self.manifest.latent.s,
-            n,
-            temperature,
-            seed,
-        )
-        return await self.decode(z)
+        return await self.decode(self._draw(label, n, temperature, seed, source))
 
     async def interpolate_labels(
         self, start: int, end: int, steps: int, temperature: float, seed: int, source: Source
@@ -257,21 +218,9 @@ class DataPlane:
         under each label. From the priors: z_c along the line between the two labels' prior
         means, one seeded style z_s held fixed."""
         if source == Source.density:
-            ends = [
-                sample_density(
-                    self.density_loc[label], self.density_tril[label], 1, temperature, seed
-                )
-                for label in (start, end)
-            ]
-            return await self.decode(lerp(ends[0][0], ends[1][0], steps))
-        style = sample_latents(
-            self.prior_loc[start],
-            self.prior_scale[start],
-            self.manifest.latent.s,
-            1,
-            temperature,
-            seed,
-        )[0, self.dc :]
+            ends = [self._draw(label, 1, temperature, seed, source)[0] for label in (start, end)]
+            return await self.decode(lerp(ends[0], ends[1], steps))
+        style = self._draw(start, 1, temperature, seed, source)[0, self.dc :]
         z_c = lerp(self.prior_loc[start], self.prior_loc[end], steps)
         z = np.concatenate([z_c, np.broadcast_to(style, (steps, style.shape[0]))], axis=1)
         return await self.decode(z.astype(np.float32))
@@ -305,21 +254,9 @@ class DataPlane:
         return await self.decode(z)
 
 
-def _timed(
-    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], batcher: str, metrics: Metrics
-) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
-    """fn, measured: rows and seconds go to the metrics, and the call's start and end (epoch ns)
-    travel as one more output, a row per input row, so each caller of a merged batch gets the
-    times of the call that served it."""
-
-    def call(x: np.ndarray) -> tuple[np.ndarray, ...]:
-        start = time.time_ns()
-        outputs = fn(x)
-        end = time.time_ns()
-        metrics.observe_model(batcher, len(x), (end - start) / 1e9)
-        return (*outputs, np.array([(start, end)] * len(x), np.int64))
-
-    return call
+def _observe(batcher: str, metrics: Metrics) -> Callable[[int, float], None]:
+    """Where a batcher's model calls are counted: rows and seconds, by batcher."""
+    return lambda rows, seconds: metrics.observe_model(batcher, rows, seconds)
 
 
 def _batcher(

@@ -1,19 +1,26 @@
-"""The service's error hierarchy and the one handler that turns every error into JSON.
+"""Every error the service raises, and the one mechanism that writes any of them as a response.
 
-Every failure a client can cause maps to a 4xx with `{"error": {"type": ..., "message": ...}}`,
-whose message names the offending value; nothing a request sends may end in a 500.
+Every failure a client can cause maps to a 4xx whose message names the offending value; nothing
+a request sends may end in a 500. The body has one shape per protocol, chosen by the request's
+path alone (`error_response`), whoever refuses the request: a route, FastAPI's validation, the
+router (404, 405) or a middleware before routing (413, 503).
+
+- the service's own endpoints: `{"error": {"type": ..., "message": ..., "request_id": ...}}`;
+- the Open Inference Protocol under /v2: `{"error": message}`, as its clients read it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from http import HTTPStatus
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
 from service.logs import REQUEST_ID
 
@@ -21,6 +28,12 @@ log = logging.getLogger(__name__)
 
 CLIENT_CLOSED = 499
 """The status a request is recorded with when its client went away first (nginx's 499)."""
+PROTOCOL_PREFIX = "/v2"
+"""The paths of the Open Inference Protocol, whose errors take the protocol's shape."""
+
+
+class ModelError(Exception):
+    """The model directory cannot be served: missing, corrupt or inconsistent (at start-up)."""
 
 
 class ServiceError(Exception):
@@ -45,8 +58,21 @@ class InvalidImage(ServiceError):
     type = "invalid_image"
 
 
+class MalformedBody(ServiceError):
+    """The body does not parse as what its content type says."""
+
+    type = "bad_request"
+
+
+class InvalidTensor(ServiceError):
+    """A request the inference protocol cannot read, or whose tensors do not fit the model."""
+
+    type = "invalid_tensor"
+
+
 class PayloadTooLarge(ServiceError):
-    """Too many bytes, too many pixels (decompression bomb) or too many files."""
+    """Too many bytes, too many pixels (decompression bomb) or too many files: 413, before
+    the model runs, and for sizes a header declares, before the body is decoded."""
 
     status_code = 413
     type = "payload_too_large"
@@ -60,14 +86,29 @@ class UnsupportedMediaType(ServiceError):
 
 
 class InvalidParameter(ServiceError):
-    """A parameter is outside what the model or the settings allow (label, n, steps, ...)."""
+    """A parameter is outside what the model or the settings allow (label, n, steps, ...):
+    422, like FastAPI's own validation errors."""
 
     status_code = 422
     type = "invalid_parameter"
 
 
+class MissingUpload(InvalidParameter):
+    """A multipart body without the file field the endpoint reads (or with a text field)."""
+
+    type = "invalid_request"
+
+
+class ModelNotFound(ServiceError):
+    """No model of that name (or version) is served."""
+
+    status_code = 404
+    type = "model_not_found"
+
+
 class NotReady(ServiceError):
-    """The model is not loaded (starting or shutting down)."""
+    """The model is not loaded (starting or shutting down): 503, as /ready says, until the
+    lifespan has built the data plane."""
 
     status_code = 503
     type = "not_ready"
@@ -96,12 +137,32 @@ class Overloaded(ServiceError):
         return {"Retry-After": str(RETRY_AFTER_S)}
 
 
-def error_response(
-    status_code: int, type_: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    """Write the one error body every failure of the service uses, with the request's ID."""
-    body = {"error": {"type": type_, "message": message, "request_id": REQUEST_ID.get()}}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+class Refusal(NamedTuple):
+    """What any exception is answered with, whatever the shape of the body."""
+
+    status: int
+    type: str
+    message: str
+    headers: Mapping[str, str] | None = None
+
+
+def is_protocol(path: str) -> bool:
+    """Whether a path is the inference protocol's (its errors take the protocol's shape)."""
+    return path == PROTOCOL_PREFIX or path.startswith(PROTOCOL_PREFIX + "/")
+
+
+def error_response(scope: Scope, exc: Exception) -> JSONResponse:
+    """The one way every failure is answered: `exc` as a refusal, in the shape of the protocol
+    the request's path belongs to, with the request's ID in the service's shape."""
+    protocol = is_protocol(scope["path"])
+    refusal = refusal_of(scope, exc, protocol)
+    body: dict[str, Any]
+    if protocol:
+        body = {"error": refusal.message}
+    else:
+        body = {"error": {"type": refusal.type, "message": refusal.message}}
+        body["error"]["request_id"] = REQUEST_ID.get()
+    return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -117,22 +178,42 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
-async def handle_error(request: Request, exc: Exception) -> JSONResponse:
-    """Turn any exception into the service's JSON error body with the right status."""
+def _routing_message(scope: Scope, exc: HTTPException, protocol: bool) -> str:
+    """The router's own 404 and 405, saying which path or which methods."""
+    path = scope["path"]
+    if exc.status_code == 404:
+        where = "the inference protocol" if protocol else "this service"
+        return f"Not Found: {path!r:.80} is not an endpoint of {where}"
+    allowed = (exc.headers or {}).get("Allow", "")
+    return f"Method Not Allowed: {scope['method']} is not allowed on {path:.80}; use {allowed}"
+
+
+def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
+    """The status, type, message and headers an exception is answered with."""
     if isinstance(exc, ClientDisconnect) or isinstance(exc.__cause__, ClientDisconnect):
         # NOTE: nobody reads this answer; it is there for the metrics, and no traceback is due.
-        log.debug("client went away during %s %s", request.method, request.url.path)
-        return error_response(CLIENT_CLOSED, "client_closed", "the client closed the request")
+        log.debug("client went away during %s %s", scope["method"], scope["path"])
+        return Refusal(CLIENT_CLOSED, "client_closed", "the client closed the request")
     if isinstance(exc, ServiceError):
-        return error_response(exc.status_code, exc.type, exc.message, exc.headers)
+        return Refusal(exc.status_code, exc.type, exc.message, exc.headers)
     if isinstance(exc, RequestValidationError):
-        if any(e.get("type") == "json_invalid" for e in exc.errors()):
-            return error_response(400, "malformed_json", _describe(dict(exc.errors()[0])))
-        messages = "; ".join(_describe(dict(e)) for e in exc.errors())
-        return error_response(422, "invalid_request", messages or "invalid request")
+        errors = [dict(e) for e in exc.errors()]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return Refusal(400, "malformed_json", _describe(errors[0]))
+        messages = "; ".join(_describe(e) for e in errors) or "invalid request"
+        # NOTE: the protocol answers every request it cannot read with 400.
+        return Refusal(400 if protocol else 422, "invalid_request", messages)
     if isinstance(exc, HTTPException):
         type_ = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        message = str(exc.detail)
+        if exc.status_code in (404, 405) and message == HTTPStatus(exc.status_code).phrase:
+            message = _routing_message(scope, exc, protocol)
         # NOTE: keep the exception's headers: a 405 must say what is allowed (RFC 9110 `Allow`).
-        return error_response(exc.status_code, type_, str(exc.detail), exc.headers)
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal", f"internal error: {type(exc).__name__}")
+        return Refusal(exc.status_code, type_, message, exc.headers)
+    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+    return Refusal(500, "internal", f"internal error: {type(exc).__name__}")
+
+
+async def handle_error(request: Request, exc: Exception) -> JSONResponse:
+    """The exception handler of every error class: `error_response` for the request."""
+    return error_response(request.scope, exc)

@@ -6,12 +6,15 @@ out as one (training/repository.py), else 1; the manifest's semantic version is 
 (`/model`, and the `semantic_version` parameter of Triton's config.pbtxt).
 Tensor names, datatypes and shapes are read from the onnxruntime sessions, never written here;
 axes the exporter left symbolic are sized by one run on a batch of one, except those that follow
-an input's free axis (the batch), which stay -1. Knows nothing of HTTP.
+an input's free axis (the batch), which stay -1. A request is checked whole before any graph
+runs: its tensors against the signature, its rows and its answer's size against the settings'
+bounds. Knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -20,12 +23,24 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped]
 
+from service import oip_schemas as oip
 from service.admission import expired
-from service.errors import ServiceError
-from service.manifest import SIGNATURES, Manifest, ModelError
+from service.errors import InvalidTensor, ModelError, ModelNotFound
+from service.manifest import SIGNATURES, Manifest
 from service.oip_schemas import InferenceRequest
 from service.runtime import Runtime
-from service.tensors import DATATYPES, InvalidTensor, TensorSpec, binary_chunks, decode_input
+from service.settings import Settings
+from service.tensors import (
+    DATATYPES,
+    Selected,
+    TensorSpec,
+    binary_chunks,
+    decode_input,
+    encode_response,
+    parse_request,
+    select_outputs,
+    split_body,
+)
 
 ONNX_TYPES: Mapping[str, str] = {
     "tensor(bool)": "BOOL",
@@ -56,11 +71,49 @@ def repository_version(path: str) -> str:
     return folder if folder.isdigit() else "1"
 
 
-class ModelNotFound(ServiceError):
-    """No model of that name (or version) is served."""
+def check_rows(request: InferenceRequest, limit: int) -> None:
+    """Refuse, from the declared shapes alone, a request whose batch exceeds `limit` rows."""
+    for tensor in request.inputs:
+        if tensor.shape and tensor.shape[0] > limit:
+            raise InvalidTensor(
+                f"input {tensor.name!r} has {tensor.shape[0]} rows; the limit is {limit} a "
+                "request (CCVAE_MAX_INFER_ROWS)"
+            )
 
-    status_code = 404
-    type = "model_not_found"
+
+JSON_NUMBER_BYTES = 25
+"""The most a number takes in a JSON response (`-1.2345678901234567e-300,`)."""
+
+
+def check_response_size(
+    outputs: Sequence[TensorSpec], selected: Sequence[Selected], rows: int, limit: int
+) -> None:
+    """Refuse, before the model runs, outputs whose answer could exceed `limit` bytes.
+
+    size = sum over the selected outputs of rows x prod(other axes) x (item size when binary,
+    JSON_NUMBER_BYTES when JSON).
+    """
+    specs = {spec.name: spec for spec in outputs}
+    total = 0
+    for output in selected:
+        spec = specs[output.name]
+        count = math.prod(rows if size == -1 else size for size in spec.shape)
+        total += count * (DATATYPES[spec.datatype].itemsize if output.binary else JSON_NUMBER_BYTES)
+    if total > limit:
+        raise InvalidTensor(
+            f"the response for {rows} rows would take up to {total} bytes; the limit is {limit} "
+            "(CCVAE_MAX_RESPONSE_BYTES): send fewer rows, or ask for binary_data outputs"
+        )
+
+
+@dataclass(frozen=True)
+class Call:
+    """A request checked against a graph: what to feed it, and what to answer with."""
+
+    feed: dict[str, np.ndarray]
+    selected: list[Selected]
+    id: str | None
+    parameters: oip.Parameters
 
 
 @dataclass(frozen=True)
@@ -74,6 +127,40 @@ class Graph:
     outputs: tuple[TensorSpec, ...]
     index_limits: Mapping[str, int]
     """Inputs whose values index something of this size (the prior's label indexes the classes)."""
+
+    def metadata(self) -> oip.ModelMetadata:
+        """Name, version, platform, and inputs and outputs (-1: an axis of any size)."""
+
+        def tensors(specs: tuple[TensorSpec, ...]) -> list[oip.TensorMetadata]:
+            return [
+                oip.TensorMetadata(name=s.name, datatype=s.datatype, shape=list(s.shape))
+                for s in specs
+            ]
+
+        return oip.ModelMetadata(
+            name=self.name,
+            versions=[self.version],
+            platform=PLATFORM,
+            inputs=tensors(self.inputs),
+            outputs=tensors(self.outputs),
+        )
+
+    def call(self, body: bytes, header_length: int | None, settings: Settings) -> Call:
+        """A request body (JSON, then any binary tensor data) read and checked whole: its rows
+        and the size of its answer within the settings' bounds, its tensors this graph's."""
+        header, binary = split_body(body, header_length)
+        request = parse_request(header)
+        check_rows(request, settings.max_infer_rows)
+        feed = self.feed(request, binary)
+        selected = select_outputs(request, self.outputs)
+        rows = max(len(array) for array in feed.values())
+        check_response_size(self.outputs, selected, rows, settings.max_response_bytes)
+        return Call(feed, selected, request.id, request.parameters)
+
+    def answer(self, call: Call, arrays: Sequence[np.ndarray]) -> tuple[bytes, int | None]:
+        """The response body, and the length of its JSON part when binary outputs follow it."""
+        outputs = list(zip(call.selected, arrays, strict=True))
+        return encode_response(self.name, self.version, call.id, outputs)
 
     def feed(self, request: InferenceRequest, binary: bytes) -> dict[str, np.ndarray]:
         """The request's inputs as arrays, checked against this graph's signature."""

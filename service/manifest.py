@@ -15,6 +15,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from service.errors import ModelError
+
 ROLES = ("encoder", "decoder", "classifier", "prior")
 OPTIONAL_ROLES = ("density", "ood")
 """A fitted latent density per label (label -> loc [N, D], scale_tril [N, D, D]): generation
@@ -32,10 +34,6 @@ SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """The input and output names the service calls each file with."""
 CARD = "README.md"
 """The model card beside the manifest (Markdown, Hugging Face's form); optional and unpinned."""
-
-
-class ModelError(Exception):
-    """The model directory cannot be served: missing, corrupt or inconsistent."""
 
 
 class _Frozen(BaseModel):

@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 from starlette.requests import ClientDisconnect
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import CLIENT_CLOSED, PayloadTooLarge, ServiceError, error_response
+from service.errors import CLIENT_CLOSED, PayloadTooLarge, error_response
 from service.logs import ACCESS, REQUEST_ID, REQUEST_ID_HEADER, request_id
 from service.metrics import OTHER, Metrics
 from service.tracing import Tracing
 
 access = logging.getLogger(ACCESS)
 
-ErrorShape = Callable[[Scope, ServiceError], Response]
-
-
-def service_shape(scope: Scope, exc: ServiceError) -> Response:
-    """The service's own error body."""
-    return error_response(exc.status_code, exc.type, exc.message, exc.headers)
-
 
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming.
 
-    The refusal comes before any route runs, so `shape` picks the error body by the request's
-    path: APIs mounted beside the service's own (the inference protocol) keep their shape.
+    The refusal comes before any route runs, in the error shape of the request's path (the
+    inference protocol keeps its own).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, shape: ErrorShape = service_shape) -> None:
-        self.app, self.max_bytes, self.shape = app, max_bytes, shape
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +36,7 @@ class BodyLimit:
             too_large.message = (
                 f"request body of {int(declared)} bytes exceeds the limit of {self.max_bytes} bytes"
             )
-            await self.shape(scope, too_large)(scope, receive, send)
+            await error_response(scope, too_large)(scope, receive, send)
             return
 
         received, exceeded, started = 0, False, False
@@ -64,7 +55,7 @@ class BodyLimit:
             # NOTE: the body parser may turn our exception into its own 400; the 413 wins.
             if exceeded and not started:
                 started = True
-                await self.shape(scope, too_large)(scope, receive, send)
+                await error_response(scope, too_large)(scope, receive, send)
             elif not exceeded:
                 started = started or message["type"] == "http.response.start"
                 await send(message)

@@ -24,8 +24,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import oip_schemas
+from service.errors import ModelError
 from service.graphs import repository_version
-from service.manifest import Manifest, ModelError, read_manifest
+from service.manifest import Manifest, read_manifest
 from service.settings import Settings
 from service.uploads import IMAGE_MEDIA_TYPES
 

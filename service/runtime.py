@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped]
 
-from service.manifest import Manifest, ModelError, check_signature
+from service.errors import ModelError
+from service.manifest import Manifest, check_signature
 from service.settings import Device
 
 log = logging.getLogger(__name__)

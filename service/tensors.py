@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from service.errors import ServiceError
+from service.errors import InvalidTensor
 from service.oip_schemas import InferenceRequest, RequestInput
 
 DATATYPES: Mapping[str, np.dtype[Any]] = {
@@ -35,12 +35,6 @@ DATATYPES: Mapping[str, np.dtype[Any]] = {
     "FP64": np.dtype("<f8"),
 }
 """The protocol's datatypes that numpy holds natively (BYTES and BF16 have no use here)."""
-
-
-class InvalidTensor(ServiceError):
-    """A request the protocol cannot read, or whose tensors do not fit the model."""
-
-    type = "invalid_tensor"
 
 
 @dataclass(frozen=True)
@@ -224,41 +218,6 @@ def decode_input(
                 "only finite numbers are accepted"
             )
     return array.reshape(shape)
-
-
-def check_rows(request: InferenceRequest, limit: int) -> None:
-    """Refuse, from the declared shapes alone, a request whose batch exceeds `limit` rows."""
-    for tensor in request.inputs:
-        if tensor.shape and tensor.shape[0] > limit:
-            raise InvalidTensor(
-                f"input {tensor.name!r} has {tensor.shape[0]} rows; the limit is {limit} a "
-                "request (CCVAE_MAX_INFER_ROWS)"
-            )
-
-
-JSON_NUMBER_BYTES = 25
-"""The most a number takes in a JSON response (`-1.2345678901234567e-300,`)."""
-
-
-def check_response_size(
-    outputs: Sequence[TensorSpec], selected: Sequence[Selected], rows: int, limit: int
-) -> None:
-    """Refuse, before the model runs, outputs whose answer could exceed `limit` bytes.
-
-    size = sum over the selected outputs of rows x prod(other axes) x (item size when binary,
-    JSON_NUMBER_BYTES when JSON).
-    """
-    specs = {spec.name: spec for spec in outputs}
-    total = 0
-    for output in selected:
-        spec = specs[output.name]
-        count = math.prod(rows if size == -1 else size for size in spec.shape)
-        total += count * (DATATYPES[spec.datatype].itemsize if output.binary else JSON_NUMBER_BYTES)
-    if total > limit:
-        raise InvalidTensor(
-            f"the response for {rows} rows would take up to {total} bytes; the limit is {limit} "
-            "(CCVAE_MAX_RESPONSE_BYTES): send fewer rows, or ask for binary_data outputs"
-        )
 
 
 def select_outputs(request: InferenceRequest, outputs: Sequence[TensorSpec]) -> list[Selected]:

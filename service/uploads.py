@@ -20,9 +20,9 @@ from starlette.requests import Request
 
 from service.errors import (
     InvalidImage,
-    InvalidParameter,
+    MalformedBody,
+    MissingUpload,
     PayloadTooLarge,
-    ServiceError,
     UnsupportedMediaType,
 )
 from service.settings import Settings
@@ -34,18 +34,6 @@ CALLBACKS = ("on_part_begin", "on_header_field", "on_header_value", "on_header_e
              "on_part_data", "on_part_end", "on_end")  # fmt: skip
 
 _PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
-
-
-class MalformedBody(ServiceError):
-    """The body does not parse as what its content type says."""
-
-    type = "bad_request"
-
-
-class MissingUpload(InvalidParameter):
-    """A multipart body without the file field the endpoint reads (or with a text field)."""
-
-    type = "invalid_request"
 
 
 @dataclass(frozen=True)

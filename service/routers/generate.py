@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from service import imaging
-from service.dataplane import DataPlane, Source
+from service.dataplane import DataPlane
 from service.errors import InvalidParameter
+from service.latents import Source
 from service.routers.params import (
     FitQuery,
     Format,

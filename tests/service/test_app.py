@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from service.app import create_app
-from service.manifest import ModelError
+from service.errors import ModelError
 from service.settings import Settings
 from tests.service import tiny_model
 from tests.service.conftest import Client, decode_png, png, serve

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from service.manifest import ModelError, check_signature, load_manifest, read_manifest
+from service.errors import ModelError
+from service.manifest import check_signature, load_manifest, read_manifest
 
 
 def edit(directory: Path, change: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from service.manifest import ModelError, read_manifest
+from service.errors import ModelError
+from service.manifest import read_manifest
 from service.settings import Settings
 from tests.service.conftest import Client, png, serve
 

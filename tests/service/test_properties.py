@@ -21,17 +21,16 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from service import imaging
-from service.errors import InvalidImage, PayloadTooLarge
+from service.errors import InvalidImage, InvalidTensor, MalformedBody, PayloadTooLarge
 from service.tensors import (
     DATATYPES,
-    InvalidTensor,
     TensorSpec,
     binary_chunks,
     decode_input,
     parse_request,
     split_body,
 )
-from service.uploads import MalformedBody, parse_multipart
+from service.uploads import parse_multipart
 from tests.service.conftest import Client
 from tests.service.test_errors import DIGIT, GOOD
 from tests.service.test_uploads import multipart_body

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.manifest import ModelError, load_manifest
+from service.errors import ModelError
+from service.manifest import load_manifest
 from service.runtime import CPU, CUDA, Runtime, select_providers, softmax
 from tests.service import tiny_model
 

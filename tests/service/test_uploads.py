@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.errors import PayloadTooLarge
-from service.uploads import MalformedBody, boundary_of, header_params, parse_multipart
+from service.errors import MalformedBody, PayloadTooLarge
+from service.uploads import boundary_of, header_params, parse_multipart
 from tests.service.conftest import Client, assert_clean_4xx, png
 
 ONE_IMAGE = ("/classify", "/encode", "/reconstruct?seed=1", "/intervene?label=3")
