@@ -3,8 +3,9 @@
     python -m bench.before_after --before /work/main        # a checkout with its own .venv
 
 Both serve the same shipped model as shipped (granian, one worker per core), each on its own
-port; wrk visits them in turn, round after round, at 1 and 64 clients on /classify and /generate,
-so that whatever else the machine does falls on both alike. Figures are medians over rounds;
+port; wrk visits them in turn, round after round, at 1 and 64 clients on /classify, /generate
+and the protocol's /v2/models/classifier/infer, so that whatever else the machine does falls on
+both alike. Figures are medians over rounds;
 the ratio is after ÷ before. CPU ms/req is the server's CPU time (all processes and threads)
 over the requests it answered, the figure least moved by other load on a shared machine.
 """
@@ -47,12 +48,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     wrk.require()
     started, load = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()
+    manifest = json.loads((MODEL / "manifest.json").read_text())
     runs: dict[str, list[tuple[float, float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="ccvae-before-after-") as tmp:
         work = Path(tmp)
         sets = {
             "/classify": workload.write(workload.classify_requests(256), work / "classify"),
             "/generate": workload.write(workload.generate_requests(256), work / "generate"),
+            "/v2/models/classifier/infer": workload.write(
+                workload.infer_requests(256, manifest["latent"]["c"]), work / "infer"
+            ),
         }
         servers = [server("before", args.before, work / "before.log"),
                    server("after", REPO, work / "after.log")]  # fmt: skip

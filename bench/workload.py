@@ -1,4 +1,4 @@
-"""The benchmark's requests: MNIST test digits as PNG uploads, and /generate calls, on disk.
+"""The benchmark's requests: MNIST test digits as PNG uploads, /generate and /v2 calls, on disk.
 
 Every contender is sent the very same bytes. A request set is a folder holding one body file per
 request and `requests.tsv` (method, path, content type, body file), which `bench/replay.lua`
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import struct
 from dataclasses import dataclass
@@ -87,6 +88,18 @@ def classify_requests(count: int) -> list[Request]:
 def generate_requests(count: int) -> list[Request]:
     """POST /generate of one sample, cycling through the labels with a fixed seed each."""
     return [Request("POST", f"/generate?label={i % 10}&seed={i}", None, b"") for i in range(count)]
+
+
+def infer_requests(count: int, latent_c: int) -> list[Request]:
+    """POST /v2/models/classifier/infer (the inference protocol, JSON tensors) of one seeded
+    z_c each."""
+    rng = np.random.default_rng(0)
+    requests = []
+    for z_c in rng.standard_normal((count, latent_c)).astype(np.float32):
+        tensor = {"name": "z_c", "shape": [1, latent_c], "datatype": "FP32", "data": z_c.tolist()}
+        body = json.dumps({"inputs": [tensor]}).encode()
+        requests.append(Request("POST", "/v2/models/classifier/infer", "application/json", body))
+    return requests
 
 
 def write(requests: list[Request], folder: Path) -> Path:
