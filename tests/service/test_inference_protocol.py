@@ -21,7 +21,7 @@ from tritonclient.utils import InferenceServerException
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.conftest import Client
+from tests.service.conftest import Client, serve
 from tests.service.live_server import start_server
 
 ROLES = ("encoder", "decoder", "classifier", "prior")
@@ -218,6 +218,23 @@ def test_before_the_model_is_loaded_the_protocol_says_not_ready() -> None:
     assert (live.status_code, live.json()) == (200, {"live": True})
     assert (ready.status_code, ready.json()) == (503, {"ready": False})
     assert_protocol_error(asyncio.run(get("/v2/models/encoder")), 503, "not loaded")
+
+
+def test_the_data_plane_reads_every_graphs_signature_at_start_up(monkeypatch) -> None:
+    """The probe runs that size each graph's outputs happen in the lifespan, off the event loop;
+    the first /v2 request reads what is there and runs nothing of the kind."""
+    probes = []
+    real_run = ort.InferenceSession.run
+
+    def counted(self: ort.InferenceSession, *args: Any, **kwargs: Any) -> Any:
+        probes.append(args[0])
+        return real_run(self, *args, **kwargs)
+
+    with serve(Settings()) as client:
+        monkeypatch.setattr(ort.InferenceSession, "run", counted)
+        metadata = client.get("/v2/models/decoder").json()
+        assert metadata["outputs"][0]["shape"] == [-1, 1, 28, 28]
+        assert probes == []
 
 
 # --- inference over JSON ---------------------------------------------------------------------
