@@ -9,6 +9,9 @@ training.report write its table and figures.
              augmentation and pseudo-labels, then with the generation term (the default)
     baselines  the CCVAE beside the report's non-split CVAE and Kingma's M2 (results/baselines)
     label_part  z_c of 16 or 64 dimensions (z_s 16): what the label part's size buys
+    claims   the report's loss alone (no augmentation, pseudo-labels or generation term): β, then
+             latent size 16 vs 128, measured for each of the report's observations
+             (training/claims.py)
     fewlabels  issue 18's protocol: the CCVAE at 100, 600, 1,000 and 3,000 labels, the CVAE and
              M2 at 100 and 1,000, each with a validation set of S's size (pass the protocol's
              flags: --selection last --ema 0.999 --epochs 50 ...)
@@ -39,6 +42,7 @@ import torch
 from training.baselines import MODELS
 from training.cas import classification_accuracy_score
 from training.checkpoint import load_model
+from training.claims import report_measures
 from training.config import TrainConfig, from_flags
 from training.data import load_mnist
 from training.density import fit_training_density
@@ -51,11 +55,12 @@ from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, Row, write_repo
 from training.train import add_train_args, resolve_device, selected_checkpoint, train
 
 SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part",
-          "fewlabels")  # fmt: skip
+          "fewlabels", "claims")  # fmt: skip
 
 
-CAS = ("fewlabels",)
-"""The sweeps whose runs are also measured by the classification accuracy score."""
+EXTRA_MEASURES: dict[str, tuple[str, ...]] = {"fewlabels": ("cas",), "claims": ("claims",)}
+"""The measures some sweeps add: the classification accuracy score (a minute of CPU a run), and
+the report's claims (training.claims)."""
 
 
 def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
@@ -66,9 +71,9 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             (f"beta={b}", replace(base, loss=replace(loss, beta=b, beta_c=None)))
             for b in (0.001, 0.05, 0.2, 0.4)
         ]
+    split = {total: replace(model, latent_c=total // 2, latent_s=total - total // 2)
+             for total in (16, 128)}  # fmt: skip
     if name == "latent":
-        split = {total: replace(model, latent_c=total // 2, latent_s=total - total // 2)
-                 for total in (16, 128)}  # fmt: skip
         return [(f"latent={t}", replace(base, model=m)) for t, m in split.items()]
     if name == "labels":
         budgets = (100, 600, 1000, 3000, None)
@@ -90,6 +95,12 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             for n in BASELINE_BUDGETS
             for kind in MODELS
         ]
+    if name == "claims":  # the report's loss alone, nothing of this project's additions
+        report_loss = replace(loss, consistency=0.0, generation=0.0, beta_c=None)
+        report = replace(base, augment=False, strong_augment=False, loss=report_loss)
+        betas = [(f"beta={b}", replace(report, loss=replace(report_loss, beta=b)))
+                 for b in (0.001, 0.05, 0.2, 0.4)]  # fmt: skip
+        return betas + [(f"latent={t}", replace(report, model=m)) for t, m in split.items()]
     if name == "fewlabels":  # every model under one protocol; validation no larger than S
         runs = [("ccvae", n) for n in FEW_LABEL_BUDGETS]
         runs += [(kind, n) for n in BASELINE_BUDGETS if n for kind in MODELS if kind != "ccvae"]
@@ -120,13 +131,12 @@ def epoch_seconds(metrics: Path) -> dict[str, float]:
 
 
 def measure(
-    cfg: TrainConfig, out: Path, judge_dir: str | None, cas: bool = False
+    cfg: TrainConfig, out: Path, judge_dir: str | None, extras: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """Every measure of a trained run, from the checkpoint its selection names: test accuracy;
     with a judge, generation (from the priors, and for the CCVAE from the latent density fitted
     to its training digits, `density_` keys) and the intervention (for the CCVAE also its curve
-    over `keep`); with `cas`, the classification accuracy score too (a classifier trained on
-    10,000 generated digits: a minute of CPU, so only the sweeps that report it ask)."""
+    over `keep`); and the `extras` a sweep asks for (EXTRA_MEASURES)."""
     model, state = load_model(selected_checkpoint(cfg, out))
     images, labels = load_mnist("test", cfg.data_dir)
     test = evaluate(model, images, labels)
@@ -141,8 +151,10 @@ def measure(
         judge = load_judge(judge_dir)
         result["judge_sha256"] = judge_sha256(judge_dir)
         result.update(generation_quality(model, judge, images))
-        if cas:
+        if "cas" in extras:
             result["cas"] = classification_accuracy_score(model, images, labels)
+        if "claims" in extras and isinstance(model, CCVAE):
+            result.update(report_measures(model, judge, images, out / "metrics.jsonl"))
         result.update(intervention_quality(model, judge, images, labels))
         if isinstance(model, CCVAE):
             result["intervention_curve"] = keep_curve(model, judge, images, labels)
@@ -155,7 +167,7 @@ def measure(
 
 def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device,
             remeasure: bool = False, train_missing: bool = True,
-            cas: bool = False) -> dict | None:  # fmt: skip
+            extras: tuple[str, ...] = ()) -> dict | None:  # fmt: skip
     """Train (or reuse a finished run), then measure it on test.
 
     A finished run's measurements are reused, unless `remeasure` asks to take them again with
@@ -171,7 +183,7 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
     train(cfg, out, device, resume=True)
-    result = measure(cfg, out, judge_dir, cas)
+    result = measure(cfg, out, judge_dir, extras)
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -194,8 +206,9 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
             mine, number = number % shard[1] == shard[0], number + 1
             if mine:
                 result = run_one(
-                    run_cfg, run_dir, judge_dir, device, remeasure, train_missing, sweep in CAS
-                )
+                    run_cfg, run_dir, judge_dir, device, remeasure, train_missing,
+                    EXTRA_MEASURES.get(sweep, ()),
+                )  # fmt: skip
             else:  # another shard's run: its measurements if it has them
                 done = run_dir / "result.json"
                 result = json.loads(done.read_text()) if done.exists() else None

@@ -143,6 +143,25 @@ def fewlabels_table(rows: list[Row]) -> str:
     return markdown(head, lines) + "\n"
 
 
+def claims_table(rows: list[Row]) -> str:
+    """The report's claims, one line per β or latent size (training/claims.py says each)."""
+    head = ["run", "seeds", "test acc %", "sharpness (real 1)", "judge reads label %",
+            "path length", "monotone %", "epochs to 95 %", "train / val loss (last)",
+            "val < train %", "best val epoch"]  # fmt: skip
+    lines = []
+    for row in rows:
+        r = row.results
+        losses = f"{column(r, 'train_loss_l', digits=1)} / {column(r, 'val_loss_l', digits=1)}"
+        lines.append([
+            row.tag, str(len(r)), column(r, "test_accuracy", 100), column(r, "sharpness"),
+            column(r, "generation_fidelity", 100, 1), column(r, "interpolation_path_length"),
+            column(r, "interpolation_monotone", 100, 0), column(r, "epochs_to_0.95", digits=1),
+            losses, column(r, "val_below_train", 100, 0),
+            column(r, "best_val_loss_epoch", digits=1),
+        ])  # fmt: skip
+    return markdown(head, lines) + "\n"
+
+
 FEWLABELS_NOTE = (
     "Protocol (issue 18): labels balanced per class, one label draw per seed (mean ± sd over the "
     "draws; a run still training is left out and the draws column says how many are in), a "
@@ -252,6 +271,9 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
         varied = settings(base, ("model_kind", "labels"))
         text = f"# Sweep: baselines\n\nMade by `{command}`. Base settings: {varied}. "
         text += BASELINES_NOTE + "\n\n" + baselines_table(rows)
+    elif sweep == "claims":
+        text = f"# Sweep: claims\n\nMade by `{command}`. Base settings: {settings(base)}. "
+        text += "Measures: training/claims.py.\n\n" + claims_table(rows)
     elif sweep == "fewlabels":
         varied = settings(base, ("model_kind", "labels", "validation"))
         text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "

@@ -32,7 +32,7 @@ from training.checkpoint import save_checkpoint
 from training.config import Selection, TrainConfig, add_flags, from_flags
 from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
-from training.evaluate import evaluate
+from training.evaluate import evaluate, labelled_loss
 from training.objectives import LossWeights, SemiSupervisedLoss
 
 SELECTIONS: tuple[str, ...] = typing.get_args(Selection)
@@ -210,6 +210,9 @@ def train(
             **{k: float(v) / steps for k, v in sums.items()},
             "val_accuracy": val["accuracy"],
             "val_reconstruction_bce": val["reconstruction_bce"],
+            "val_loss_l": labelled_loss(
+                objective, images[split.validation], labels[split.validation]
+            ),
         }
         with open(out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
