@@ -15,9 +15,10 @@
 # back as $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
 # most 16 MiB), so a run unfinished at MINUTES is lost; the 3 CPU draws of results/fewlabels/
 # run.sh, which resume across sessions, are the fallback. EXTRA adds flags (a smoke run here on
-# the CPU: DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1" OUT=/tmp/out bash ...).
+# the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1"
+# OUT=/tmp/out bash results/fewlabels/gpu.sh).
 set -euo pipefail
-sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-7} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
+python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-7} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 case $sweep in
   # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
@@ -32,14 +33,14 @@ work=$(mktemp -d)
 # shellcheck disable=SC2206  # EXTRA is a list of flags
 flags=("$sweep" --seeds 0,1,2 --out "$work/results" --judge models/judge-mnist --device "$device"
        "${protocol[@]}" --threads 1 ${EXTRA:-})
-python3 -c "import torch; print(torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"
+"$python" -c "import torch; print(torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"
 for k in $(seq 0 $((runs - 1))); do
-  timeout --signal=INT "$((minutes * 60))" python3 -m training.experiment "${flags[@]}" \
+  timeout --signal=INT "$((minutes * 60))" "$python" -m training.experiment "${flags[@]}" \
     --shard "$k/$runs" > "$work/shard$k.log" 2>&1 &
 done
 wait || true
 tail -n 2 "$work"/shard*.log
-python3 -m training.experiment "${flags[@]}" --finished-only > "$work/table.md" 2>&1 || true
+"$python" -m training.experiment "${flags[@]}" --finished-only > "$work/table.md" 2>&1 || true
 cat "$work/table.md"
 mkdir -p "$out"
 tar czf "$out/$sweep-gpu.tar.gz" -C "$work" --exclude '*.pt' results table.md $(cd "$work" && ls shard*.log)
