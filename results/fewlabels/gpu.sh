@@ -10,15 +10,16 @@
 #
 # The device machine's python3 holds torch, onnx, onnxruntime and matplotlib, all that training/
 # imports. Each run is its own process (`--shard K/N`, N = the number of runs), all at once, each
-# with one CPU thread; at MINUTES every process is stopped, the finished runs are measured (test
-# set, judge, CAS) and their small files (config.json, metrics.jsonl, result.json, figures) come
+# with one CPU thread, measuring its run (test set, judge, CAS) once trained; at MINUTES every
+# process is stopped, the runs that finished training are measured, side by side, and their
+# small files (config.json, metrics.jsonl, result.json, figures) come
 # back as $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
 # most 16 MiB), so a run unfinished at MINUTES is lost; the 3 CPU draws of results/fewlabels/
 # run.sh, which resume across sessions, are the fallback. EXTRA adds flags (a smoke run here on
 # the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1"
 # OUT=/tmp/out bash results/fewlabels/gpu.sh).
 set -euo pipefail
-python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-7} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
+python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-6} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 case $sweep in
   # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
@@ -40,6 +41,13 @@ for k in $(seq 0 $((runs - 1))); do
 done
 wait || true
 tail -n 2 "$work"/shard*.log
+# the runs that finished training but not their measuring, measured side by side too; then the
+# table, which only reads them
+for k in $(seq 0 $((runs - 1))); do
+  "$python" -m training.experiment "${flags[@]}" --finished-only --shard "$k/$runs" \
+    >> "$work/shard$k.log" 2>&1 &
+done
+wait || true
 "$python" -m training.experiment "${flags[@]}" --finished-only > "$work/table.md" 2>&1 || true
 cat "$work/table.md"
 mkdir -p "$out"
