@@ -60,6 +60,27 @@ def evaluate(
 
 
 @torch.no_grad()
+@torch.no_grad()
+def labelled_loss(
+    objective: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> float:
+    """The objective's labelled loss per image on held-out digits: eval mode, no augmentation,
+    its sampling on a forked random state, so that measuring leaves training's draws as they
+    were (and resume exact)."""
+    model = objective.model
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        for start in range(0, len(images), batch_size):
+            x = to_float(images[start : start + batch_size]).to(device)
+            loss, _ = objective.labelled(x, labels[start : start + batch_size].to(device))
+            total += float(loss) * len(x)
+    model.train(was_training)
+    return total / max(1, len(images))
+
+
 def generation_quality(
     model: CCVAE,
     judge: Judge,

@@ -9,12 +9,21 @@ training.report write its table and figures.
              augmentation and pseudo-labels, then with the generation term (the default)
     baselines  the CCVAE beside the report's non-split CVAE and Kingma's M2 (results/baselines)
     label_part  z_c of 16 or 64 dimensions (z_s 16): what the label part's size buys
+    claims   the report's loss alone (no augmentation, pseudo-labels or generation term): β, then
+             latent size 16 vs 128, measured for each of the report's observations
+             (training/claims.py)
+    fewlabels  issue 18's protocol: the CCVAE at 100, 600, 1,000 and 3,000 labels, the CVAE and
+             M2 at 100 and 1,000, each with a validation set of S's size (pass the protocol's
+             flags: --selection last --ema 0.999 --epochs 50 ...)
 
 Every run trains with `ccvae-train`'s code, keeps the checkpoint its `selection` names (the best
 *validation* accuracy by default), and only then reads the test set: test accuracy, and
 generation quality as the independent judge CNN reads it. A run lives in `runs/<key>/`, the key
 being the hash of its configuration, so sweeps share identical runs and an interrupted sweep
 continues where it stopped. Several `--seeds` give several label draws: mean ± std.
+`--shard K/N` trains every N-th run from the K-th only, so that N processes can train one sweep
+side by side (on one GPU, or across sessions); a last call with `--finished-only` writes the
+table.
 """
 
 from __future__ import annotations
@@ -31,19 +40,27 @@ from typing import Any
 import torch
 
 from training.baselines import MODELS
+from training.cas import classification_accuracy_score
 from training.checkpoint import load_model
+from training.claims import report_measures
 from training.config import TrainConfig, from_flags
 from training.data import load_mnist
 from training.density import fit_training_density
 from training.evaluate import evaluate, generation_quality
 from training.figures import make_figures
 from training.intervention import intervention_quality, keep_curve
-from training.judge import load_judge
+from training.judge import judge_sha256, load_judge
 from training.model import CCVAE
-from training.report import BASELINE_BUDGETS, Row, write_report
+from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, Row, write_report
 from training.train import add_train_args, resolve_device, selected_checkpoint, train
 
-SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part")
+SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part",
+          "fewlabels", "claims")  # fmt: skip
+
+
+EXTRA_MEASURES: dict[str, tuple[str, ...]] = {"fewlabels": ("cas",), "claims": ("claims",)}
+"""The measures some sweeps add: the classification accuracy score (a minute of CPU a run), and
+the report's claims (training.claims)."""
 
 
 def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
@@ -54,9 +71,9 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             (f"beta={b}", replace(base, loss=replace(loss, beta=b, beta_c=None)))
             for b in (0.001, 0.05, 0.2, 0.4)
         ]
+    split = {total: replace(model, latent_c=total // 2, latent_s=total - total // 2)
+             for total in (16, 128)}  # fmt: skip
     if name == "latent":
-        split = {total: replace(model, latent_c=total // 2, latent_s=total - total // 2)
-                 for total in (16, 128)}  # fmt: skip
         return [(f"latent={t}", replace(base, model=m)) for t, m in split.items()]
     if name == "labels":
         budgets = (100, 600, 1000, 3000, None)
@@ -77,6 +94,19 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             (f"{kind}, labels={n or 'all'}", replace(base, model_kind=kind, labels=n))
             for n in BASELINE_BUDGETS
             for kind in MODELS
+        ]
+    if name == "claims":  # the report's loss alone, nothing of this project's additions
+        report_loss = replace(loss, consistency=0.0, generation=0.0, beta_c=None)
+        report = replace(base, augment=False, strong_augment=False, loss=report_loss)
+        betas = [(f"beta={b}", replace(report, loss=replace(report_loss, beta=b)))
+                 for b in (0.001, 0.05, 0.2, 0.4)]  # fmt: skip
+        return betas + [(f"latent={t}", replace(report, model=m)) for t, m in split.items()]
+    if name == "fewlabels":  # every model under one protocol; validation no larger than S
+        runs = [("ccvae", n) for n in FEW_LABEL_BUDGETS]
+        runs += [(kind, n) for n in BASELINE_BUDGETS if n for kind in MODELS if kind != "ccvae"]
+        return [
+            (f"{kind}, labels={n}", replace(base, model_kind=kind, labels=n, validation=n))
+            for kind, n in runs
         ]
     raise ValueError(f"unknown sweep {name!r}; choose from {SWEEPS}")
 
@@ -100,11 +130,13 @@ def epoch_seconds(metrics: Path) -> dict[str, float]:
     return {"seconds_per_epoch": statistics.mean(seconds), "seconds_per_epoch_min": min(seconds)}
 
 
-def measure(cfg: TrainConfig, out: Path, judge_dir: str | None) -> dict[str, Any]:
+def measure(
+    cfg: TrainConfig, out: Path, judge_dir: str | None, extras: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Every measure of a trained run, from the checkpoint its selection names: test accuracy;
     with a judge, generation (from the priors, and for the CCVAE from the latent density fitted
     to its training digits, `density_` keys) and the intervention (for the CCVAE also its curve
-    over `keep`)."""
+    over `keep`); and the `extras` a sweep asks for (EXTRA_MEASURES)."""
     model, state = load_model(selected_checkpoint(cfg, out))
     images, labels = load_mnist("test", cfg.data_dir)
     test = evaluate(model, images, labels)
@@ -117,7 +149,12 @@ def measure(cfg: TrainConfig, out: Path, judge_dir: str | None) -> dict[str, Any
     }
     if judge_dir:
         judge = load_judge(judge_dir)
+        result["judge_sha256"] = judge_sha256(judge_dir)
         result.update(generation_quality(model, judge, images))
+        if "cas" in extras:
+            result["cas"] = classification_accuracy_score(model, images, labels)
+        if "claims" in extras and isinstance(model, CCVAE):
+            result.update(report_measures(model, judge, images, out / "metrics.jsonl"))
         result.update(intervention_quality(model, judge, images, labels))
         if isinstance(model, CCVAE):
             result["intervention_curve"] = keep_curve(model, judge, images, labels)
@@ -129,7 +166,8 @@ def measure(cfg: TrainConfig, out: Path, judge_dir: str | None) -> dict[str, Any
 
 
 def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.device,
-            remeasure: bool = False, train_missing: bool = True) -> dict | None:  # fmt: skip
+            remeasure: bool = False, train_missing: bool = True,
+            extras: tuple[str, ...] = ()) -> dict | None:  # fmt: skip
     """Train (or reuse a finished run), then measure it on test.
 
     A finished run's measurements are reused, unless `remeasure` asks to take them again with
@@ -145,22 +183,35 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
     train(cfg, out, device, resume=True)
-    result = measure(cfg, out, judge_dir)
+    result = measure(cfg, out, judge_dir, extras)
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
               judge_dir: str | None, device: torch.device, command: str,
-              remeasure: bool = False, train_missing: bool = True) -> str:  # fmt: skip
-    """Every run of one sweep over every seed, then its report; returns the table's text."""
+              remeasure: bool = False, train_missing: bool = True,
+              shard: tuple[int, int] = (0, 1)) -> str:  # fmt: skip
+    """Every run of one sweep over every seed, then its report; returns the table's text.
+
+    With `shard` (k, n) this process trains only the runs numbered k, k + n, k + 2n, ... in
+    the sweep's order; the others it tabulates if they have finished."""
     rows: list[Row] = []
+    number = 0
     for tag, cfg in sweep_configs(sweep, base):
         results, dirs = [], []
         for seed in seeds:
             run_cfg = replace(cfg, seed=seed)
             run_dir = out / "runs" / run_key(run_cfg)
-            result = run_one(run_cfg, run_dir, judge_dir, device, remeasure, train_missing)
+            mine, number = number % shard[1] == shard[0], number + 1
+            if mine:
+                result = run_one(
+                    run_cfg, run_dir, judge_dir, device, remeasure, train_missing,
+                    EXTRA_MEASURES.get(sweep, ()),
+                )  # fmt: skip
+            else:  # another shard's run: its measurements if it has them
+                done = run_dir / "result.json"
+                result = json.loads(done.read_text()) if done.exists() else None
             if result is not None:
                 results.append(result)
                 dirs.append(run_dir)
@@ -188,8 +239,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="train nothing: tabulate the runs that have finished and leave the others out",
     )
+    p.add_argument(
+        "--shard",
+        default="0/1",
+        help="K/N: train only every N-th run from the K-th (N processes side by side)",
+    )
     add_train_args(p)
     args = p.parse_args(argv)
+    k, n = (int(part) for part in args.shard.split("/"))
+    if not 0 <= k < n:
+        p.error(f"--shard {args.shard}: K/N needs 0 <= K < N")
     if args.threads:
         torch.set_num_threads(args.threads)
     base = from_flags(args)
@@ -198,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     for sweep in SWEEPS if "all" in args.sweeps else args.sweeps:
         text = run_sweep(
             sweep, base, seeds, Path(args.out), args.judge or None,
-            resolve_device(args.device), command, args.remeasure, not args.finished_only,
+            resolve_device(args.device), command, args.remeasure, not args.finished_only, (k, n),
         )  # fmt: skip
         print(text)
 

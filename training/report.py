@@ -17,6 +17,7 @@ from training.figures import Curve, comparison, intervention_tradeoff
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
 BASELINE_BUDGETS: tuple[int | None, ...] = (100, 1000, None)
+FEW_LABEL_BUDGETS = (100, 600, 1000, 3000)
 # The CCVAE's intervention carrying this share of z_c's own offset gets a row of its own.
 TABLE_KEEP = "0.5"
 SAME = "〃"
@@ -122,6 +123,60 @@ def baselines_table(rows: list[Row]) -> str:
     return markdown(head, lines) + "\n"
 
 
+def fewlabels_table(rows: list[Row]) -> str:
+    """The few-label protocol: test error and the generation measures, per model and budget,
+    mean ± sd over label draws."""
+    head = ["model", "labels", "draws", "epochs", "test error %", "judge reads label %",
+            "judge FD (floor)", "precision", "recall", "CAS %", "intervention read as new label %",
+            "fastest epoch s"]  # fmt: skip
+    lines = []
+    for row in rows:
+        r = row.results
+        lines.append([
+            row.cfg.model_kind, str(row.cfg.labels), str(len(r)), str(row.cfg.epochs),
+            mean_std([1 - x["test_accuracy"] for x in r], 100),
+            column(r, "generation_fidelity", 100, 1), judge_fd_cell(r),
+            column(r, "generation_precision"), column(r, "generation_recall"),
+            column(r, "cas", 100, 1), column(r, "intervention_fidelity", 100, 1),
+            column(r, "seconds_per_epoch_min", digits=0),
+        ])  # fmt: skip
+    return markdown(head, lines) + "\n"
+
+
+def claims_table(rows: list[Row]) -> str:
+    """The report's claims, one line per β or latent size (training/claims.py says each)."""
+    head = ["run", "seeds", "test acc %", "sharpness (real 1)", "judge reads label %",
+            "path length", "monotone %", "epochs to 95 %", "train / val loss (last)",
+            "val < train %", "best val epoch"]  # fmt: skip
+    lines = []
+    for row in rows:
+        r = row.results
+        losses = f"{column(r, 'train_loss_l', digits=1)} / {column(r, 'val_loss_l', digits=1)}"
+        lines.append([
+            row.tag, str(len(r)), column(r, "test_accuracy", 100), column(r, "sharpness"),
+            column(r, "generation_fidelity", 100, 1), column(r, "interpolation_path_length"),
+            column(r, "interpolation_monotone", 100, 0), column(r, "epochs_to_0.95", digits=1),
+            losses, column(r, "val_below_train", 100, 0),
+            column(r, "best_val_loss_epoch", digits=1),
+        ])  # fmt: skip
+    return markdown(head, lines) + "\n"
+
+
+FEWLABELS_NOTE = (
+    "Protocol (issue 18): labels balanced per class, one label draw per seed (mean ± sd over the "
+    "draws; a run still training is left out and the draws column says how many are in), a "
+    "validation set of S's own size used only to watch training, and the run measured at its "
+    "fixed final epoch (`selection last`): no checkpoint is picked on labelled data. Test error "
+    "is read once, on the 10,000 test digits. Generation: 100 samples per label from the "
+    "priors, read by the judge CNN (models/judge-mnist; its sha256 is in each run's "
+    "result.json); judge FD is the Fréchet distance on its features with the real-vs-real "
+    "floor in brackets (not an Inception FID); precision and recall are Kynkäänniemi et al.'s "
+    "(2019) k-NN manifolds in the judge's features; CAS is the classification accuracy score "
+    "(Ravuri & Vinyals, 2019): the judge's recipe trained on 1,000 generated digits per label "
+    "alone, tested on the real test set."
+)
+
+
 BASELINES_NOTE = (
     "Every model is trained by `ccvae-train`'s code on the same label draws (seed = draw), with "
     "the same batches, augmentation, pseudo-labels and generation term; they differ only in "
@@ -216,6 +271,13 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
         varied = settings(base, ("model_kind", "labels"))
         text = f"# Sweep: baselines\n\nMade by `{command}`. Base settings: {varied}. "
         text += BASELINES_NOTE + "\n\n" + baselines_table(rows)
+    elif sweep == "claims":
+        text = f"# Sweep: claims\n\nMade by `{command}`. Base settings: {settings(base)}. "
+        text += "Measures: training/claims.py.\n\n" + claims_table(rows)
+    elif sweep == "fewlabels":
+        varied = settings(base, ("model_kind", "labels", "validation"))
+        text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "
+        text += FEWLABELS_NOTE + "\n\n" + fewlabels_table(rows)
     else:
         text = f"# Sweep: {sweep}\n\nMade by `{command}`. Base settings: {settings(base)}. "
         text += SWEEP_NOTE + "\n\n" + table(sweep, rows)

@@ -32,7 +32,7 @@ from training.checkpoint import save_checkpoint
 from training.config import Selection, TrainConfig, add_flags, from_flags
 from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
-from training.evaluate import evaluate
+from training.evaluate import evaluate, labelled_loss
 from training.objectives import LossWeights, SemiSupervisedLoss
 
 SELECTIONS: tuple[str, ...] = typing.get_args(Selection)
@@ -163,25 +163,30 @@ def train(
     elif is_main and (out / "metrics.jsonl").exists():
         (out / "metrics.jsonl").unlink()
 
+    # NOTE: the training digits live on the training device (55 MB as uint8), so that a GPU
+    # step copies no batch from the host; on the CPU these are the same tensors.
+    pixels, targets = images.to(device), labels.to(device)
+
     def views(idx_l: torch.Tensor, idx_u: torch.Tensor | None) -> tuple:
         """(x_l, y_l, x_u, x_u_clean, x_u_strong) of one step, this rank's slice of each."""
-        x_l, y_l = to_float(images[idx_l[rank::world]]).to(device), labels[idx_l[rank::world]]
+        idx_l = idx_l[rank::world].to(device)
+        x_l, y_l = to_float(pixels[idx_l]), targets[idx_l]
         x_u = x_u_clean = x_u_strong = None
         if idx_u is not None:
-            x_u = x_u_clean = to_float(images[idx_u[rank::world]]).to(device)
+            x_u = x_u_clean = to_float(pixels[idx_u[rank::world].to(device)])
         if cfg.augment:
             x_l = random_affine(x_l)
             x_u = random_affine(x_u) if x_u is not None else None
         if cfg.strong_augment and x_u_clean is not None:
             x_u_strong, x_u_clean = strong_view(x_u_clean), None
         teacher = x_u_clean if cfg.loss.consistency else None
-        return x_l, y_l.to(device), x_u, teacher, x_u_strong
+        return x_l, y_l, x_u, teacher, x_u_strong
 
     progress = _progress(is_main)
     record: dict[str, Any] = {}
     for epoch in range(start_epoch, min(cfg.epochs, stop_after or cfg.epochs)):
         t0 = time.perf_counter()
-        sums: dict[str, float] = {}
+        sums: dict[str, torch.Tensor] = {}  # on the device: read once an epoch, not per step
         for _ in progress(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}"):
             idx_l = batches["labelled"].next()
             loss, terms = step_fn(*views(idx_l, unlabelled.next() if unlabelled else None))
@@ -191,7 +196,7 @@ def train(
             if ema is not None:
                 ema.update_parameters(model)
             for k, v in terms.items():
-                sums[k] = sums.get(k, 0.0) + float(v)
+                sums[k] = sums.get(k, 0.0) + torch.as_tensor(v).detach()
         scheduler.step()
         seconds = time.perf_counter() - t0
         if not is_main:
@@ -202,9 +207,12 @@ def train(
             "seconds": round(seconds, 2),
             "images_per_second": round(steps * (cfg.batch_size + labelled_bs) / seconds, 1),
             "lr": scheduler.get_last_lr()[0],
-            **{k: v / steps for k, v in sums.items()},
+            **{k: float(v) / steps for k, v in sums.items()},
             "val_accuracy": val["accuracy"],
             "val_reconstruction_bce": val["reconstruction_bce"],
+            "val_loss_l": labelled_loss(
+                objective, images[split.validation], labels[split.validation]
+            ),
         }
         with open(out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")

@@ -67,6 +67,36 @@ def test_every_committed_run_lives_under_the_key_of_its_configuration():
     assert run_key(replace(base, data_dir="/elsewhere")) == run_key(base)
 
 
+def test_fewlabels_sweep_holds_every_model_to_a_validation_set_no_larger_than_s():
+    runs = sweep_configs("fewlabels", TrainConfig(selection="last", epochs=50))
+    assert [(c.model_kind, c.labels) for _, c in runs] == [
+        ("ccvae", 100), ("ccvae", 600), ("ccvae", 1000), ("ccvae", 3000),
+        ("cvae", 100), ("m2", 100), ("cvae", 1000), ("m2", 1000),
+    ]  # fmt: skip
+    assert all(c.validation == c.labels and c.selection == "last" for _, c in runs)
+
+
+def test_shards_train_disjoint_runs_and_the_last_call_tabulates_them_all(tmp_path, mnist_dir):
+    argv = ["objective", "--out", str(tmp_path), "--data-dir", str(mnist_dir), "--epochs", "1",
+            "--limit", "2000", "--labels", "500", "--judge", "", *TINY_MODEL]  # fmt: skip
+
+    def trained() -> set[str]:
+        runs = (tmp_path / "runs").glob("*/last.pt")
+        return {json.loads((p.parent / "config.json").read_text())["objective"] for p in runs}
+
+    experiment.main([*argv, "--shard", "1/2"])  # the sweep's second run only
+    assert trained() == {"ccvae"}
+    table = (tmp_path / "objective" / "results.md").read_text()
+    assert "| objective=simple | 0 |" in table and "| objective=ccvae | 1 |" in table
+    experiment.main([*argv, "--shard", "0/2"])
+    assert trained() == {"simple", "ccvae"}
+    experiment.main([*argv, "--finished-only"])
+    table = (tmp_path / "objective" / "results.md").read_text()
+    assert "| objective=simple | 1 |" in table and "| objective=ccvae | 1 |" in table
+    with pytest.raises(SystemExit):
+        experiment.main([*argv, "--shard", "2/2"])
+
+
 def test_baselines_sweep_trains_every_model_at_every_budget():
     runs = sweep_configs("baselines", TrainConfig())
     assert {(c.model_kind, c.labels) for _, c in runs} == {

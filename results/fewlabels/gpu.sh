@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Issue 18's sweeps on the device machine (../.library/device), one sweep a call: every run of
+# `ccvae-experiment fewlabels` (the default) or `claims` (SWEEP=claims) over three seeds, side by
+# side on its one GPU.
+#
+#   here, once:  mkdir -p .mnist && cp ../shared/data/mnist/*.gz .mnist/ && echo /.mnist/ >> .git/info/exclude
+#   one call:    run(command="bash results/fewlabels/gpu.sh", carry=[".mnist"], timeout_s=590)
+#   back here:   tar xzf <files_at>/<sweep>-gpu.tar.gz -C results   (then the same command with
+#                --finished-only writes results/<sweep>/results.md from them)
+#
+# The device machine's python3 holds torch, onnx, onnxruntime and matplotlib, all that training/
+# imports. Each run is its own process (`--shard K/N`, N = the number of runs), all at once, each
+# with one CPU thread, measuring its run (test set, judge, CAS) once trained; at MINUTES every
+# process is stopped, the runs that finished training are measured, side by side, and their
+# small files (config.json, metrics.jsonl, result.json, figures) come
+# back as $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
+# most 16 MiB), so a run unfinished at MINUTES is lost; the 3 CPU draws of results/fewlabels/
+# run.sh, which resume across sessions, are the fallback. EXTRA adds flags (a smoke run here on
+# the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1"
+# OUT=/tmp/out bash results/fewlabels/gpu.sh).
+set -euo pipefail
+python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-6} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
+export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
+case $sweep in
+  # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
+  fewlabels) runs=24 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
+                               --strong-augment --threshold 0.95 --consistency 50) ;;
+  # the report's loss (the sweep turns the additions off), long enough to overfit
+  claims) runs=18 protocol=(--epochs 30) ;;
+  *) echo "SWEEP is fewlabels or claims" >&2; exit 2 ;;
+esac
+runs=${RUNS:-$runs}
+work=$(mktemp -d)
+# shellcheck disable=SC2206  # EXTRA is a list of flags
+flags=("$sweep" --seeds 0,1,2 --out "$work/results" --judge models/judge-mnist --device "$device"
+       "${protocol[@]}" --threads 1 ${EXTRA:-})
+"$python" -c "import torch; print(torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"
+for k in $(seq 0 $((runs - 1))); do
+  timeout --signal=INT "$((minutes * 60))" "$python" -m training.experiment "${flags[@]}" \
+    --shard "$k/$runs" > "$work/shard$k.log" 2>&1 &
+done
+wait || true
+tail -n 2 "$work"/shard*.log
+# the runs that finished training but not their measuring, measured side by side too; then the
+# table, which only reads them
+for k in $(seq 0 $((runs - 1))); do
+  "$python" -m training.experiment "${flags[@]}" --finished-only --shard "$k/$runs" \
+    >> "$work/shard$k.log" 2>&1 &
+done
+wait || true
+"$python" -m training.experiment "${flags[@]}" --finished-only > "$work/table.md" 2>&1 || true
+cat "$work/table.md"
+mkdir -p "$out"
+tar czf "$out/$sweep-gpu.tar.gz" -C "$work" --exclude '*.pt' results table.md $(cd "$work" && ls shard*.log)

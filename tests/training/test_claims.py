@@ -1,0 +1,94 @@
+"""The report's claims as measures: sharpness, interpolation smoothness, speed and loss curves."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+
+from tests.conftest import REPO
+from training.checkpoint import load_model
+from training.claims import (
+    curve_measures,
+    laplacian_variance,
+    monotone,
+    path_length,
+    report_measures,
+    sharpness,
+)
+from training.config import LossWeights, TrainConfig
+from training.data import load_mnist
+from training.experiment import sweep_configs
+from training.judge import load_judge
+
+
+def test_blurring_a_digit_lowers_its_sharpness():
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    x[0, 0, 8:20, 12:16] = 1.0  # a stroke with hard edges
+    blurred = x.copy()
+    for _ in range(3):  # a 3-point box blur along each axis, three times
+        blurred[0, 0, 1:-1] = (blurred[0, 0, :-2] + blurred[0, 0, 1:-1] + blurred[0, 0, 2:]) / 3
+        blurred[0, 0, :, 1:-1] = (
+            blurred[0, 0, :, :-2] + blurred[0, 0, :, 1:-1] + blurred[0, 0, :, 2:]
+        ) / 3
+    assert laplacian_variance(blurred)[0] < laplacian_variance(x)[0] / 4
+    assert sharpness(x, x) == 1.0 and sharpness(blurred, x) < 0.25
+
+
+def test_a_straight_path_has_length_one_and_a_detour_more():
+    straight = np.linspace([0.0, 0.0], [4.0, 0.0], 5)
+    assert path_length(straight) == 1.0
+    detour = np.array([[0.0, 0.0], [2.0, 2.0], [4.0, 0.0]])
+    assert np.isclose(path_length(detour), np.sqrt(8) * 2 / 4)
+
+
+def test_a_monotone_transition_passes_from_start_to_end_once():
+    assert monotone(np.array([4, 4, 9, 9]), 4, 9)
+    assert not monotone(np.array([4, 7, 9, 9]), 4, 9)  # through a third label
+    assert not monotone(np.array([4, 9, 4, 9]), 4, 9)  # back and forth
+    assert not monotone(np.array([9, 9, 9, 9]), 4, 9)  # never the start
+    assert not monotone(np.array([4, 4, 4, 4]), 4, 9)  # never the end
+
+
+def test_curve_measures_read_the_epochs_to_accuracy_and_the_two_losses(tmp_path):
+    epochs = [(0.85, 120.0, 110.0), (0.93, 100.0, 104.0), (0.96, 90.0, 101.0)]
+    (tmp_path / "metrics.jsonl").write_text(
+        "".join(
+            json.dumps({"epoch": i + 1, "val_accuracy": a, "loss_l": t, "val_loss_l": v}) + "\n"
+            for i, (a, t, v) in enumerate(epochs)
+        )
+    )
+    measured = curve_measures(tmp_path / "metrics.jsonl")
+    assert measured["epochs_to_0.9"] == 2 and measured["epochs_to_0.95"] == 3
+    assert measured["epochs_to_0.98"] is None
+    assert (measured["train_loss_l"], measured["val_loss_l"]) == (90.0, 101.0)
+    assert np.isclose(measured["val_below_train"], 1 / 3)
+    assert measured["best_val_loss_epoch"] == 3
+
+
+def test_training_writes_the_validation_loss_beside_the_training_loss(trained_run):
+    record = json.loads((trained_run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert 0 < record["val_loss_l"] < 10 * record["loss_l"]
+
+
+def test_every_claim_is_measured_on_a_trained_model(trained_run, mnist_dir):
+    model, _ = load_model(trained_run / "last.pt")
+    images, _ = load_mnist("test", str(mnist_dir))
+    judge = load_judge(REPO / "models" / "judge-mnist")
+    measured = report_measures(model, judge, images[:1000], trained_run / "metrics.jsonl", 10)
+    assert measured["sharpness"] > 0 and measured["interpolation_path_length"] >= 1.0
+    assert 0 <= measured["interpolation_monotone"] <= 1
+    assert measured["val_loss_l"] > 0 and measured["best_val_loss_epoch"] in (1, 2, 3)
+    assert torch.is_grad_enabled()  # measuring leaves autograd as it found it
+
+
+def test_the_claims_sweep_runs_the_reports_loss_alone():
+    base = TrainConfig(augment=True, strong_augment=True, loss=LossWeights(consistency=50.0))
+    runs = sweep_configs("claims", base)
+    assert [tag for tag, _ in runs] == [
+        "beta=0.001", "beta=0.05", "beta=0.2", "beta=0.4", "latent=16", "latent=128"
+    ]  # fmt: skip
+    for _, cfg in runs:
+        assert not cfg.augment and not cfg.strong_augment
+        assert (cfg.loss.consistency, cfg.loss.generation, cfg.loss.beta_c) == (0.0, 0.0, None)
