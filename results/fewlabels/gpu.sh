@@ -5,15 +5,20 @@
 #
 #   here, once:  mkdir -p .mnist && cp ../shared/data/mnist/*.gz .mnist/ && echo /.mnist/ >> .git/info/exclude
 #   one call:    run(command="bash results/fewlabels/gpu.sh", carry=[".mnist"], timeout_s=590)
-#   back here:   tar xzf <files_at>/<sweep>-gpu.tar.gz -C results   (then the same command with
-#                --finished-only writes results/<sweep>/results.md from them)
+#   back here:   mkdir -p /tmp/gpu && tar xzf <files_at>/<sweep>-gpu.tar.gz -C /tmp/gpu &&
+#                cp -rn /tmp/gpu/results/runs/. results/runs/, then the sweep's command here with
+#                --finished-only writes results/<sweep>/results.md from them (and commit them)
 #
 # The device machine's python3 holds torch, onnx, onnxruntime and matplotlib, all that training/
-# imports. Each run is its own process (`--shard K/N`, N = the number of runs), all at once, each
-# with one CPU thread, measuring its run (test set, judge, CAS) once trained; at MINUTES every
-# process is stopped, the runs that finished training are measured, side by side, and their
-# small files (config.json, metrics.jsonl, result.json, figures) come
-# back as $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
+# imports. RUNS processes (`--shard K/N`) share the sweep's runs, each with one CPU thread, each
+# training its runs in the sweep's order (its priority: the CCVAE at 100 labels first) and
+# measuring each (test set, judge, CAS) once trained. Processes on one GPU do not overlap their
+# kernels, so more processes than the GPU can feed only slow every run down: RUNS is 9 by
+# default (three budgets' three draws at a time). Runs measured by an earlier call (their
+# result.json committed under results/runs/) are skipped, so calls continue one another. At
+# MINUTES every process is stopped, the runs that finished training are measured, side by side,
+# and their small files (config.json, metrics.jsonl, result.json, figures) come back as
+# $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
 # most 16 MiB), so a run unfinished at MINUTES is lost; the 3 CPU draws of results/fewlabels/
 # run.sh, which resume across sessions, are the fallback. EXTRA adds flags (a smoke run here on
 # the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1"
@@ -23,14 +28,15 @@ python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-6} device
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 case $sweep in
   # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
-  fewlabels) runs=24 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
+  fewlabels) runs=9 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
                                --strong-augment --threshold 0.95 --consistency 50) ;;
   # the report's loss (the sweep turns the additions off), long enough to overfit
-  claims) runs=18 protocol=(--epochs 30) ;;
+  claims) runs=6 protocol=(--epochs 30) ;;
   *) echo "SWEEP is fewlabels or claims" >&2; exit 2 ;;
 esac
 runs=${RUNS:-$runs}
 work=$(mktemp -d)
+mkdir -p "$work/results" && cp -r results/runs "$work/results/"  # what earlier calls measured
 # shellcheck disable=SC2206  # EXTRA is a list of flags
 flags=("$sweep" --seeds 0,1,2 --out "$work/results" --judge models/judge-mnist --device "$device"
        "${protocol[@]}" --threads 1 ${EXTRA:-})
@@ -51,4 +57,11 @@ wait || true
 "$python" -m training.experiment "${flags[@]}" --finished-only > "$work/table.md" 2>&1 || true
 cat "$work/table.md"
 mkdir -p "$out"
-tar czf "$out/$sweep-gpu.tar.gz" -C "$work" --exclude '*.pt' results table.md $(cd "$work" && ls shard*.log)
+# only what this call made: the runs it measured, the sweep's table, the logs
+new=()
+for run in "$work"/results/runs/*/; do
+  [ -e "results/runs/$(basename "$run")/result.json" ] || new+=("results/runs/$(basename "$run")")
+done
+tar czf "$out/$sweep-gpu.tar.gz" -C "$work" --exclude '*.pt' "${new[@]}" "results/$sweep" table.md \
+  $(cd "$work" && ls shard*.log)
+ls -l "$out"
