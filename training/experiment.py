@@ -12,6 +12,9 @@ training.report write its table and figures.
     claims   the report's loss alone (no augmentation, pseudo-labels or generation term): β, then
              latent size 16 vs 128, measured for each of the report's observations
              (training/claims.py)
+    levers   the few-label levers at 100 labels on a 2×2×2 grid: the pseudo-label threshold (0.9,
+             0.95), its weight (25, 50) and β_c (β's, 0.1); a setting is chosen by the final
+             epoch's accuracy on the 100 validation digits, never by test
     fewlabels  issue 18's protocol: the CCVAE at 100, 600, 1,000 and 3,000 labels, the CVAE and
              M2 at 100 and 1,000, each with a validation set of S's size (pass the protocol's
              flags: --selection last --ema 0.999 --epochs 50 ...)
@@ -55,7 +58,7 @@ from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, Row, write_repo
 from training.train import add_train_args, resolve_device, selected_checkpoint, train
 
 SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part",
-          "fewlabels", "claims")  # fmt: skip
+          "fewlabels", "levers", "claims")  # fmt: skip
 
 
 EXTRA_MEASURES: dict[str, tuple[str, ...]] = {"fewlabels": ("cas",), "claims": ("claims",)}
@@ -101,6 +104,14 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
         betas = [(f"beta={b}", replace(report, loss=replace(report_loss, beta=b)))
                  for b in (0.001, 0.05, 0.2, 0.4)]  # fmt: skip
         return betas + [(f"latent={t}", replace(report, model=m)) for t, m in split.items()]
+    if name == "levers":  # the few-label levers, on one draw: read on S-sized validation only
+        grid = [(t, c, bc) for t in (0.9, 0.95) for c in (25.0, 50.0) for bc in (None, 0.1)]
+        return [
+            (f"threshold={t}, consistency={c:g}, beta_c={bc}",
+             replace(base, labels=100, validation=100,
+                     loss=replace(loss, threshold=t, consistency=c, beta_c=bc)))
+            for t, c, bc in grid
+        ]  # fmt: skip
     if name == "fewlabels":  # every model under one protocol; validation no larger than S
         runs = [("ccvae", n) for n in FEW_LABEL_BUDGETS]
         runs += [(kind, n) for n in BASELINE_BUDGETS if n for kind in MODELS if kind != "ccvae"]

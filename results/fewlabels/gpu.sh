@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 18's sweeps on the device machine (../.library/device), one sweep a call: every run of
-# `ccvae-experiment fewlabels` (the default) or `claims` (SWEEP=claims) over three seeds, side by
-# side on its one GPU.
+# `ccvae-experiment fewlabels` (the default) over three label draws, `levers` (SWEEP=levers) on
+# one, or `claims` (SWEEP=claims) over three seeds, side by side on its one GPU.
 #
 #   here, once:  mkdir -p .mnist && cp ../shared/data/mnist/*.gz .mnist/ && echo /.mnist/ >> .git/info/exclude
 #   one call:    run(command="bash results/fewlabels/gpu.sh", carry=[".mnist"], timeout_s=590)
@@ -30,15 +30,18 @@ case $sweep in
   # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
   fewlabels) runs=9 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
                                --strong-augment --threshold 0.95 --consistency 50) ;;
+  # the levers' grid on draw 0, the same protocol otherwise
+  levers) runs=8 seeds=0 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
+                                   --strong-augment) ;;
   # the report's loss (the sweep turns the additions off), long enough to overfit
   claims) runs=6 protocol=(--epochs 30) ;;
-  *) echo "SWEEP is fewlabels or claims" >&2; exit 2 ;;
+  *) echo "SWEEP is fewlabels, levers or claims" >&2; exit 2 ;;
 esac
 runs=${RUNS:-$runs}
 work=$(mktemp -d)
 mkdir -p "$work/results" && cp -r results/runs "$work/results/"  # what earlier calls measured
 # shellcheck disable=SC2206  # EXTRA is a list of flags
-flags=("$sweep" --seeds 0,1,2 --out "$work/results" --judge models/judge-mnist --device "$device"
+flags=("$sweep" --seeds "${seeds:-0,1,2}" --out "$work/results" --judge models/judge-mnist --device "$device"
        "${protocol[@]}" --threads 1 ${EXTRA:-})
 "$python" -c "import torch; print(torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"
 for k in $(seq 0 $((runs - 1))); do

@@ -76,6 +76,15 @@ def test_fewlabels_sweep_holds_every_model_to_a_validation_set_no_larger_than_s(
     assert all(c.validation == c.labels and c.selection == "last" for _, c in runs)
 
 
+def test_levers_sweep_is_a_grid_at_100_labels_with_s_sized_validation():
+    runs = sweep_configs("levers", TrainConfig(selection="last"))
+    grid = {(c.loss.threshold, c.loss.consistency, c.loss.beta_c) for _, c in runs}
+    assert len(runs) == 8 and grid == {
+        (t, w, b) for t in (0.9, 0.95) for w in (25.0, 50.0) for b in (None, 0.1)
+    }
+    assert all((c.labels, c.validation, c.selection) == (100, 100, "last") for _, c in runs)
+
+
 def test_shards_train_disjoint_runs_and_the_last_call_tabulates_them_all(tmp_path, mnist_dir):
     argv = ["objective", "--out", str(tmp_path), "--data-dir", str(mnist_dir), "--epochs", "1",
             "--limit", "2000", "--labels", "500", "--judge", "", *TINY_MODEL]  # fmt: skip
