@@ -36,6 +36,15 @@ class ModelError(Exception):
     """The model directory cannot be served: missing, corrupt or inconsistent (at start-up)."""
 
 
+class Refusal(NamedTuple):
+    """What any exception is answered with, whatever the shape of the body."""
+
+    status: int
+    type: str
+    message: str
+    headers: Mapping[str, str] | None = None
+
+
 class ServiceError(Exception):
     """A request the service refuses, with the HTTP status and error type it is reported as."""
 
@@ -50,6 +59,11 @@ class ServiceError(Exception):
     def headers(self) -> Mapping[str, str] | None:
         """Headers the refusal carries beside its body (none but for a few kinds)."""
         return None
+
+    @property
+    def refusal(self) -> Refusal:
+        """What this error is answered with."""
+        return Refusal(self.status_code, self.type, self.message, self.headers)
 
 
 class InvalidImage(ServiceError):
@@ -99,6 +113,14 @@ class MissingUpload(InvalidParameter):
     type = "invalid_request"
 
 
+class HeaderTooLarge(ServiceError):
+    """The request line and headers exceed the server's limit; answered by the HTTP protocol
+    itself (service/http_head.py), before any request exists."""
+
+    status_code = 431
+    type = "header_too_large"
+
+
 class ModelNotFound(ServiceError):
     """No model of that name (or version) is served."""
 
@@ -137,15 +159,6 @@ class Overloaded(ServiceError):
         return {"Retry-After": str(RETRY_AFTER_S)}
 
 
-class Refusal(NamedTuple):
-    """What any exception is answered with, whatever the shape of the body."""
-
-    status: int
-    type: str
-    message: str
-    headers: Mapping[str, str] | None = None
-
-
 def is_protocol(path: str) -> bool:
     """Whether a path is the inference protocol's (its errors take the protocol's shape)."""
     return path == PROTOCOL_PREFIX or path.startswith(PROTOCOL_PREFIX + "/")
@@ -156,13 +169,16 @@ def error_response(scope: Scope, exc: Exception) -> JSONResponse:
     the request's path belongs to, with the request's ID in the service's shape."""
     protocol = is_protocol(scope["path"])
     refusal = refusal_of(scope, exc, protocol)
-    body: dict[str, Any]
-    if protocol:
-        body = {"error": refusal.message}
-    else:
-        body = {"error": {"type": refusal.type, "message": refusal.message}}
-        body["error"]["request_id"] = REQUEST_ID.get()
+    body = error_body(refusal, protocol)
     return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
+
+
+def error_body(refusal: Refusal, protocol: bool = False) -> dict[str, Any]:
+    """The body of a refusal: the protocol's `{"error": message}`, or the service's own."""
+    if protocol:
+        return {"error": refusal.message}
+    detail = {"type": refusal.type, "message": refusal.message, "request_id": REQUEST_ID.get()}
+    return {"error": detail}
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -195,7 +211,7 @@ def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
         log.debug("client went away during %s %s", scope["method"], scope["path"])
         return Refusal(CLIENT_CLOSED, "client_closed", "the client closed the request")
     if isinstance(exc, ServiceError):
-        return Refusal(exc.status_code, exc.type, exc.message, exc.headers)
+        return exc.refusal
     if isinstance(exc, RequestValidationError):
         errors = [dict(e) for e in exc.errors()]
         if any(e.get("type") == "json_invalid" for e in errors):

@@ -17,20 +17,16 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from service.errors import HeaderTooLarge, error_body
+
 DEFAULT_LIMIT = 64 * 2**10
 """The head limit when the config leaves `h11_max_incomplete_event_size` unset."""
 
 
 def head_too_large(limit: int) -> bytes:
     """The whole 431 response, in the service's error shape."""
-    body = json.dumps(
-        {
-            "error": {
-                "type": "header_too_large",
-                "message": f"request line and headers exceed the limit of {limit} bytes",
-            }
-        }
-    ).encode()
+    refusal = HeaderTooLarge(f"request line and headers exceed the limit of {limit} bytes").refusal
+    body = json.dumps(error_body(refusal)).encode()
     return (
         b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
         b"content-type: application/json\r\n"
