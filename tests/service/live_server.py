@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,3 +45,19 @@ def start_server(
             server.kill()
             raise AssertionError(f"ccvae-serve did not become ready in {timeout_s:.0f} s")
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serving(model_dir: Path, *flags: str) -> Iterator[str]:
+    """A ccvae-serve process (as `start_server` starts it) for the block: its URL, then SIGTERM,
+    and the process must end cleanly."""
+    server, url = start_server(model_dir, *flags)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    assert server.returncode in (0, -signal.SIGTERM)

@@ -145,21 +145,12 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("method", "url", "kwargs", "status", "kind", "words"),
-    [c[1:] for c in CASES],
-    ids=[c[0] for c in CASES],
-)
+@pytest.mark.parametrize("case", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_input_gets_its_4xx_and_the_service_stays_ready(
-    client: Client,
-    method: str,
-    url: str,
-    kwargs: dict[str, Any],
-    status: int,
-    kind: str,
-    words: str,
+    client: Client, case: tuple[Any, ...]
 ) -> None:
-    assert_clean_4xx(client, method, url, kwargs, status, kind, words)
+    """`case`: method, URL, request arguments, status, error type, words of the message."""
+    assert_clean_4xx(client, *case)
 
 
 @pytest.mark.parametrize("mode", [None, "I;16"])

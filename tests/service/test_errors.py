@@ -233,21 +233,12 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "url", "kwargs", "status", "kind", "words"),
-    CASES,
-    ids=[f"{c[1]}-{c[3]}-{c[5][:24]}" for c in CASES],
-)
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[1]}-{c[3]}-{c[5][:24]}" for c in CASES])
 def test_bad_request_gets_its_4xx_and_the_service_stays_ready(
-    client: Client,
-    method: str,
-    url: str,
-    kwargs: dict[str, Any],
-    status: int,
-    kind: str,
-    words: str,
+    client: Client, case: tuple[Any, ...]
 ) -> None:
-    assert_clean_4xx(client, method, url, kwargs, status, kind, words)
+    """`case`: method, URL, request arguments, status, error type, words of the message."""
+    assert_clean_4xx(client, *case)
 
 
 def test_several_files_name_the_bad_one(client: Client) -> None:

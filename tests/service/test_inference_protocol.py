@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from tritonclient.utils import InferenceServerException
 from service.app import create_app
 from service.settings import Settings
 from tests.service.conftest import Client, serve
-from tests.service.live_server import start_server
+from tests.service.live_server import serving
 
 ROLES = ("encoder", "decoder", "classifier", "prior")
 JSON_HEADERS = {"content-type": "application/json"}
@@ -48,16 +46,8 @@ def digits(mnist: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray
 @pytest.fixture(scope="module")
 def live_url(shipped_model: Path) -> Iterator[str]:
     """A real ccvae-serve process on the shipped model."""
-    server, url = start_server(shipped_model)
-    try:
+    with serving(shipped_model) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    assert server.returncode in (0, -signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.service.conftest import decode_png
-from tests.service.live_server import start_server
+from tests.service.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # NOTE: the machines this runs on have no network: without these flags Chromium keeps trying to
@@ -60,12 +60,8 @@ HASH: list[Stroke] = [
 
 @pytest.fixture(scope="module")
 def server_url(shipped_model: Path) -> Iterator[str]:
-    server, url = start_server(shipped_model)
-    try:
+    with serving(shipped_model) as url:
         yield url
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
 
 
 @pytest.fixture(scope="module")
