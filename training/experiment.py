@@ -193,7 +193,8 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
         return None
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
-    train(cfg, out, device, resume=True)
+    if not finished(cfg, out):  # a finished run is only read: its checkpoint may predate train()
+        train(cfg, out, device, resume=True)
     result = measure(cfg, out, judge_dir, extras)
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     return result
