@@ -15,12 +15,18 @@ loss sits below training loss. Each is read here from a trained CCVAE and its me
 - speed: the first epoch whose validation accuracy reaches a level;
 - overfitting and the loss curves: the labelled loss per image on training batches (`loss_l`)
   against the same loss on the validation digits (`val_loss_l`, written by training), at the
-  last epoch, and the epoch at which the validation loss was lowest.
+  last epoch; the epoch at which the validation loss was lowest, and how far it rose after it,
+  (L_val(last) − min L_val) / min L_val.
+
+`verdict_table` then sets each claim against its measures over the sweep's seeds: a claim is
+confirmed when the means differ its way by more than the two sides' standard deviations added,
+contradicted when they differ the other way by as much, and within the spread otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from itertools import permutations
 from pathlib import Path
 from typing import Any
@@ -31,8 +37,9 @@ import torch
 from training.data import to_float
 from training.judge import Judge
 from training.model import CCVAE
+from training.tables import Row, column, markdown
 
-ACCURACY_LEVELS = (0.9, 0.95, 0.98)
+ACCURACY_LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98)
 """The validation accuracies whose first epoch is reported."""
 
 
@@ -103,7 +110,9 @@ def curve_measures(metrics: Path) -> dict[str, Any]:
         result["val_below_train"] = float(
             np.mean([e["val_loss_l"] < e["loss_l"] for e in with_val])
         )
-        result["best_val_loss_epoch"] = min(with_val, key=lambda e: e["val_loss_l"])["epoch"]
+        best = min(with_val, key=lambda e: e["val_loss_l"])
+        result["best_val_loss_epoch"] = best["epoch"]
+        result["val_loss_rise"] = (last["val_loss_l"] - best["val_loss_l"]) / best["val_loss_l"]
     return result
 
 
@@ -121,3 +130,88 @@ def report_measures(
         **interpolation_smoothness(model, judge),
         **curve_measures(metrics),
     }
+
+
+def claims_table(rows: list[Row]) -> str:
+    """The claims sweep's measures, one line per β or latent size."""
+    head = ["run", "seeds", "test acc %", "sharpness (real 1)", "judge reads label %",
+            "path length", "monotone %", "epochs to 85 / 90 / 95 %", "train / val loss (last)",
+            "val < train %", "best val epoch", "val loss rise %"]  # fmt: skip
+    lines = []
+    for row in rows:
+        r = row.results
+        losses = f"{column(r, 'train_loss_l', digits=1)} / {column(r, 'val_loss_l', digits=1)}"
+        speed = " / ".join(column(r, f"epochs_to_{x:g}", digits=1) for x in (0.85, 0.9, 0.95))
+        lines.append([
+            row.tag, str(len(r)), column(r, "test_accuracy", 100), column(r, "sharpness"),
+            column(r, "generation_fidelity", 100, 1), column(r, "interpolation_path_length"),
+            column(r, "interpolation_monotone", 100, 0), speed, losses,
+            column(r, "val_below_train", 100, 0), column(r, "best_val_loss_epoch", digits=1),
+            column(r, "val_loss_rise", 100, 1),
+        ])  # fmt: skip
+    return markdown(head, lines) + "\n"
+
+
+def verdict(claimed: list[float], other: list[float], higher: bool) -> str:
+    """Whether the claimed side's measure is higher (or lower) than the other side's, as the
+    claim says, beyond the seeds' spread: the means must differ by more than sd + sd."""
+    if not claimed or not other:
+        return "not yet measured"
+    diff = (statistics.mean(claimed) - statistics.mean(other)) * (1 if higher else -1)
+    way = "confirmed" if diff > 0 else "contradicted"
+    if min(len(claimed), len(other)) < 2:
+        return f"leans {way} (one seed: no spread to read)" if diff else "no difference"
+    if abs(diff) <= statistics.stdev(claimed) + statistics.stdev(other):
+        return "within the seeds' spread"
+    return way
+
+
+def verdict_table(rows: list[Row]) -> str:
+    """Each of the report's claims, the figures that test it, and its verdict."""
+    betas = sorted((r for r in rows if r.tag.startswith("beta=")), key=lambda r: r.cfg.loss.beta)
+    sizes = [r for r in rows if r.tag.startswith("latent=")]
+    sizes.sort(key=lambda r: r.cfg.model.latent)
+    if not betas or not sizes:
+        return "(the claims sweep's β and latent rows are needed)\n"
+
+    def values(row: Row, key: str) -> list[float]:
+        return [r[key] for r in row.results if r.get(key) is not None]
+
+    def compare(claimed: Row, other: Row, key: str, higher: bool) -> str:
+        return verdict(values(claimed, key), values(other, key), higher)
+
+    def by(group: list[Row], key: str, scale: float = 1.0, digits: int = 2) -> str:
+        cells = " / ".join(column(r.results, key, scale, digits) for r in group)
+        return f"{key} at {' / '.join(r.tag for r in group)}: {cells}"
+
+    low, high, small, large = betas[0], betas[-1], sizes[0], sizes[-1]
+    fidelity = "generation_fidelity"
+    weakest = min(betas[1:], key=lambda r: statistics.mean(values(r, fidelity) or [1.0]))
+    runs = [result for row in rows for result in row.results]
+    reached = [x for x in ACCURACY_LEVELS if runs and all(r.get(f"epochs_to_{x:g}") for r in runs)]
+    speed = f"epochs_to_{max(reached):g}" if reached else None
+    below = [r["val_below_train"] for r in runs if r.get("val_below_train") is not None]
+    share = column(runs, "val_below_train", 100, 0)
+    lines = [
+        ["lower β is sharper", by(betas, "sharpness"),
+         compare(low, high, "sharpness", higher=True)],
+        ["β = 0.001 conditions poorly", by(betas, fidelity, 100, 1),
+         compare(low, weakest, fidelity, higher=False)],
+        ["higher β interpolates more smoothly",
+         f"{by(betas, 'interpolation_path_length')}; "
+         f"{by(betas, 'interpolation_monotone', 100, 0)}",
+         compare(high, low, "interpolation_path_length", higher=False)],
+        ["lower β reaches high accuracy sooner",
+         by(betas, speed, digits=1) if speed else f"no level of {ACCURACY_LEVELS} reached by all",
+         compare(low, high, speed, higher=False) if speed else "not measurable"],
+        ["latent 128 is noisier (high-frequency energy: Laplacian variance)",
+         by(sizes, "sharpness"), compare(large, small, "sharpness", higher=True)],
+        ["latent 128 overfits (validation loss rises after its minimum)",
+         f"{by(sizes, 'val_loss_rise', 100, 1)} %; {by(sizes, 'best_val_loss_epoch', digits=1)}",
+         compare(large, small, "val_loss_rise", higher=True)],
+        ["validation loss sits below training loss",
+         f"share of epochs with val_loss_l < loss_l, over every run: {share} %",
+         "not yet measured" if not below else "confirmed" if min(below) > 0.5
+         else "contradicted" if max(below) < 0.5 else "mixed: below in some runs, not in others"],
+    ]  # fmt: skip
+    return markdown(["claim", "figures (mean ± sd over seeds)", "verdict"], lines) + "\n"

@@ -54,7 +54,8 @@ from training.figures import make_figures
 from training.intervention import intervention_quality, keep_curve
 from training.judge import judge_sha256, load_judge
 from training.model import CCVAE
-from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, Row, write_report
+from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, write_report
+from training.tables import Row
 from training.train import add_train_args, resolve_device, selected_checkpoint, train
 
 SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "label_part",

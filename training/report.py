@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
 from pathlib import Path
 
 from training.checkpoint import load_model
+from training.claims import claims_table, verdict_table
 from training.config import TrainConfig
 from training.figures import Curve, comparison, intervention_tradeoff
+from training.tables import Row, column, markdown, mean_std
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
@@ -23,30 +24,6 @@ TABLE_KEEP = "0.5"
 SAME = "〃"
 
 
-@dataclass
-class Row:
-    """One configuration of a sweep: its tag, config (seed aside), and its measured runs."""
-
-    tag: str
-    cfg: TrainConfig
-    results: list[dict]
-    dirs: list[Path]
-
-
-def mean_std(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
-    if not values:
-        return "–"
-    mean = statistics.mean(values) * scale
-    if len(values) == 1:
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {statistics.stdev(values) * scale:.{digits}f}"
-
-
-def column(results: list[dict], key: str, scale: float = 1.0, digits: int = 2) -> str:
-    """mean ± std of one measure over the runs that have it (None: not measurable there)."""
-    return mean_std([r[key] for r in results if r.get(key) is not None], scale, digits)
-
-
 def judge_fd_cell(results: list[dict]) -> str:
     """The judge FD (Fréchet distance on the judge's features, stored as `generation_fid`),
     with the real-vs-real floor in brackets where it was measured."""
@@ -54,15 +31,6 @@ def judge_fd_cell(results: list[dict]) -> str:
     if results and "generation_fid_floor" in results[0]:
         fid += f" ({column(results, 'generation_fid_floor', digits=1)})"
     return fid
-
-
-def markdown(head: list[str], lines: list[list[str]]) -> str:
-    """A markdown table of a header and its lines of cells."""
-    rule = "|" + "---|" * len(head)
-    return "\n".join(
-        ["| " + " | ".join(head) + " |", rule]
-        + ["| " + " | ".join(cells) + " |" for cells in lines]
-    )
 
 
 def table(sweep: str, rows: list[Row]) -> str:
@@ -139,25 +107,6 @@ def fewlabels_table(rows: list[Row]) -> str:
             column(r, "generation_precision"), column(r, "generation_recall"),
             column(r, "cas", 100, 1), column(r, "intervention_fidelity", 100, 1),
             column(r, "seconds_per_epoch_min", digits=0),
-        ])  # fmt: skip
-    return markdown(head, lines) + "\n"
-
-
-def claims_table(rows: list[Row]) -> str:
-    """The report's claims, one line per β or latent size (training/claims.py says each)."""
-    head = ["run", "seeds", "test acc %", "sharpness (real 1)", "judge reads label %",
-            "path length", "monotone %", "epochs to 95 %", "train / val loss (last)",
-            "val < train %", "best val epoch"]  # fmt: skip
-    lines = []
-    for row in rows:
-        r = row.results
-        losses = f"{column(r, 'train_loss_l', digits=1)} / {column(r, 'val_loss_l', digits=1)}"
-        lines.append([
-            row.tag, str(len(r)), column(r, "test_accuracy", 100), column(r, "sharpness"),
-            column(r, "generation_fidelity", 100, 1), column(r, "interpolation_path_length"),
-            column(r, "interpolation_monotone", 100, 0), column(r, "epochs_to_0.95", digits=1),
-            losses, column(r, "val_below_train", 100, 0),
-            column(r, "best_val_loss_epoch", digits=1),
         ])  # fmt: skip
     return markdown(head, lines) + "\n"
 
@@ -274,6 +223,7 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
     elif sweep == "claims":
         text = f"# Sweep: claims\n\nMade by `{command}`. Base settings: {settings(base)}. "
         text += "Measures: training/claims.py.\n\n" + claims_table(rows)
+        text += "\n## The report's claims\n\n" + verdict_table(rows)
     elif sweep == "fewlabels":
         varied = settings(base, ("model_kind", "labels", "validation"))
         text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "

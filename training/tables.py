@@ -1,0 +1,43 @@
+"""The tables' cells: one configuration's row of runs, a measure's mean ± std over its runs, and
+the markdown a table is written in. Nothing here trains or measures."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.config import TrainConfig
+
+
+@dataclass
+class Row:
+    """One configuration of a sweep: its tag, config (seed aside), and its measured runs."""
+
+    tag: str
+    cfg: TrainConfig
+    results: list[dict]
+    dirs: list[Path]
+
+
+def mean_std(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    if not values:
+        return "–"
+    mean = statistics.mean(values) * scale
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {statistics.stdev(values) * scale:.{digits}f}"
+
+
+def column(results: list[dict], key: str, scale: float = 1.0, digits: int = 2) -> str:
+    """mean ± std of one measure over the runs that have it (None: not measurable there)."""
+    return mean_std([r[key] for r in results if r.get(key) is not None], scale, digits)
+
+
+def markdown(head: list[str], lines: list[list[str]]) -> str:
+    """A markdown table of a header and its lines of cells."""
+    rule = "|" + "---|" * len(head)
+    return "\n".join(
+        ["| " + " | ".join(head) + " |", rule]
+        + ["| " + " | ".join(cells) + " |" for cells in lines]
+    )
