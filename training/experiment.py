@@ -26,7 +26,7 @@ being the hash of its configuration, so sweeps share identical runs and an inter
 continues where it stopped. Several `--seeds` give several label draws: mean ± std.
 `--shard K/N` trains every N-th run from the K-th only, so that N processes can train one sweep
 side by side (on one GPU, or across sessions); a last call with `--finished-only` writes the
-table.
+table. `--list` prints every run's number and folder, for scripts that move runs in or out.
 """
 
 from __future__ import annotations
@@ -201,6 +201,12 @@ def run_one(cfg: TrainConfig, out: Path, judge_dir: str | None, device: torch.de
     return result
 
 
+def sweep_runs(sweep: str, base: TrainConfig, seeds: list[int]) -> list[tuple[str, TrainConfig]]:
+    """(tag, config) of every run of a sweep in its order, each configuration over every seed:
+    the order `--shard` numbers and `--list` prints."""
+    return [(tag, replace(cfg, seed=s)) for tag, cfg in sweep_configs(sweep, base) for s in seeds]
+
+
 def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
               judge_dir: str | None, device: torch.device, command: str,
               remeasure: bool = False, train_missing: bool = True,
@@ -209,27 +215,22 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
 
     With `shard` (k, n) this process trains only the runs numbered k, k + n, k + 2n, ... in
     the sweep's order; the others it tabulates if they have finished."""
-    rows: list[Row] = []
-    number = 0
-    for tag, cfg in sweep_configs(sweep, base):
-        results, dirs = [], []
-        for seed in seeds:
-            run_cfg = replace(cfg, seed=seed)
-            run_dir = out / "runs" / run_key(run_cfg)
-            mine, number = number % shard[1] == shard[0], number + 1
-            if mine:
-                result = run_one(
-                    run_cfg, run_dir, judge_dir, device, remeasure, train_missing,
-                    EXTRA_MEASURES.get(sweep, ()),
-                )  # fmt: skip
-            else:  # another shard's run: its measurements if it has them
-                done = run_dir / "result.json"
-                result = json.loads(done.read_text()) if done.exists() else None
-            if result is not None:
-                results.append(result)
-                dirs.append(run_dir)
-        rows.append(Row(tag, cfg, results, dirs))
-    return write_report(sweep, base, rows, out, command)
+    rows: dict[str, Row] = {}
+    for number, (tag, run_cfg) in enumerate(sweep_runs(sweep, base, seeds)):
+        run_dir = out / "runs" / run_key(run_cfg)
+        if number % shard[1] == shard[0]:
+            result = run_one(
+                run_cfg, run_dir, judge_dir, device, remeasure, train_missing,
+                EXTRA_MEASURES.get(sweep, ()),
+            )  # fmt: skip
+        else:  # another shard's run: its measurements if it has them
+            done = run_dir / "result.json"
+            result = json.loads(done.read_text()) if done.exists() else None
+        row = rows.setdefault(tag, Row(tag, replace(run_cfg, seed=base.seed), [], []))
+        if result is not None:
+            row.results.append(result)
+            row.dirs.append(run_dir)
+    return write_report(sweep, base, list(rows.values()), out, command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,6 +254,11 @@ def main(argv: list[str] | None = None) -> None:
         help="train nothing: tabulate the runs that have finished and leave the others out",
     )
     p.add_argument(
+        "--list",
+        action="store_true",
+        help="print each run's number, folder, seed and tag in the sweep's order; train nothing",
+    )
+    p.add_argument(
         "--shard",
         default="0/1",
         help="K/N: train only every N-th run from the K-th (N processes side by side)",
@@ -268,6 +274,10 @@ def main(argv: list[str] | None = None) -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "ccvae-experiment " + " ".join(sys.argv[1:] if argv is None else argv)
     for sweep in SWEEPS if "all" in args.sweeps else args.sweeps:
+        if args.list:
+            for number, (tag, cfg) in enumerate(sweep_runs(sweep, base, seeds)):
+                print(number, Path(args.out) / "runs" / run_key(cfg), cfg.seed, tag, sep="\t")
+            continue
         text = run_sweep(
             sweep, base, seeds, Path(args.out), args.judge or None,
             resolve_device(args.device), command, args.remeasure, not args.finished_only, (k, n),

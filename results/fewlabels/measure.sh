@@ -4,8 +4,8 @@
 #   usage: results/fewlabels/measure.sh [CODE_DIR] DRAW...   (run from the repository root)
 #
 # Each draw's last.pt and metrics.jsonl are copied from CODE_DIR's run folder (default
-# /work/runs-18) to results/runs/<key>/, the folder `ccvae-experiment fewlabels` gives that
-# draw's configuration, so the sweep reads the run as one of its own (a finished run is only
+# /work/runs-18) to results/runs/<key>/, the folder `ccvae-experiment fewlabels --list` names for
+# that draw's configuration, so the sweep reads the run as one of its own (a finished run is only
 # read, never trained again). Each draw is then measured in a process of its own, side by side
 # (draw d is run number d of the sweep's 24, so `--shard d/24`), and the table is written to
 # results/fewlabels/results.md from every run measured so far.
@@ -13,25 +13,14 @@ set -euo pipefail
 code=/work/runs-18
 [[ ${1:-} == /* ]] && { code=$1; shift; }
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist}
-py=.venv/bin/python
 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999 --strong-augment
           --threshold 0.95 --consistency 50)
-for d in "$@"; do
-  key=$($py - "$d" "${protocol[@]}" <<'PY'
-import argparse, sys
-from dataclasses import replace
-from training.config import from_flags
-from training.experiment import run_key, sweep_configs
-from training.train import add_train_args
-p = argparse.ArgumentParser()
-add_train_args(p)
-_, cfg = sweep_configs("fewlabels", from_flags(p.parse_args(sys.argv[2:])))[0]
-print(run_key(replace(cfg, seed=int(sys.argv[1]))))
-PY
-)
-  echo "draw $d -> results/runs/$key"
-  mkdir -p "results/runs/$key" "results/fewlabels/draw$d"
-  cp "$code/results/runs/fewlabels-100/draw$d/"{last.pt,metrics.jsonl} "results/runs/$key/"
+for d in "$@"; do  # draw d is run number d of the sweep (the CCVAE at 100 labels comes first)
+  dir=$(.venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --list |
+        awk -v d="$d" '$1 == d { print $2 }')
+  echo "draw $d -> $dir"
+  mkdir -p "$dir" "results/fewlabels/draw$d"
+  cp "$code/results/runs/fewlabels-100/draw$d/"{last.pt,metrics.jsonl} "$dir/"
   cp "$code/results/runs/fewlabels-100/draw$d/metrics.jsonl" "results/fewlabels/draw$d/"
 done
 for d in "$@"; do

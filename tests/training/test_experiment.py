@@ -106,6 +106,19 @@ def test_shards_train_disjoint_runs_and_the_last_call_tabulates_them_all(tmp_pat
         experiment.main([*argv, "--shard", "2/2"])
 
 
+def test_list_names_each_runs_number_and_folder_in_the_order_shards_count(tmp_path, capsys):
+    experiment.main(["claims", "--seeds", "0,1", "--epochs=30", "--out", f"{tmp_path}", "--list"])
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [int(n) for n, *_ in lines] == list(range(12))  # 6 settings × 2 seeds
+    assert [(seed, tag) for _, _, seed, tag in lines[:3]] == [
+        ("0", "beta=0.001"), ("1", "beta=0.001"), ("0", "beta=0.05")
+    ]  # fmt: skip
+    base = TrainConfig(epochs=30)
+    first = replace(sweep_configs("claims", base)[0][1], seed=1)
+    assert lines[1][1] == str(tmp_path / "runs" / run_key(first))
+    assert not (tmp_path / "runs").exists()  # nothing trained
+
+
 def test_baselines_sweep_trains_every_model_at_every_budget():
     runs = sweep_configs("baselines", TrainConfig())
     assert {(c.model_kind, c.labels) for _, c in runs} == {
