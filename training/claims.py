@@ -210,7 +210,7 @@ def verdict_table(rows: list[Row]) -> str:
          f"{by(sizes, 'val_loss_rise', 100, 1)} %; {by(sizes, 'best_val_loss_epoch', digits=1)}",
          compare(large, small, "val_loss_rise", higher=True)],
         ["validation loss sits below training loss",
-         f"share of epochs with val_loss_l < loss_l, over every run: {share} %",
+         f"share of epochs with val_loss_l < loss_l, over the {len(below)} runs: {share} %",
          "not yet measured" if not below else "confirmed" if min(below) > 0.5
          else "contradicted" if max(below) < 0.5 else "mixed: below in some runs, not in others"],
     ]  # fmt: skip
