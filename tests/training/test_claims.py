@@ -84,6 +84,14 @@ def test_the_validation_loss_rise_is_measured_from_its_lowest_epoch(tmp_path):
     assert measured["epochs_to_0.8"] == 1 and measured["epochs_to_0.85"] is None
 
 
+def test_the_reconstruction_is_compared_on_training_and_validation_digits_too(tmp_path):
+    recs = [(120.0, 80.0), (70.0, 72.0)]  # (training's rec_u, validation's), per epoch
+    epochs = [{"epoch": i + 1, "val_accuracy": 0.8, "rec_u": t, "val_reconstruction_bce": v}
+              for i, (t, v) in enumerate(recs)]  # fmt: skip
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in epochs))
+    assert curve_measures(tmp_path / "metrics.jsonl")["val_below_train_reconstruction"] == 0.5
+
+
 def test_training_writes_the_validation_loss_beside_the_training_loss(trained_run):
     record = json.loads((trained_run / "metrics.jsonl").read_text().splitlines()[-1])
     assert 0 < record["val_loss_l"] < 10 * record["loss_l"]
@@ -133,7 +141,8 @@ def test_the_verdict_table_sets_each_claim_against_its_figures():
     def run(sharp, fidelity, path, epochs, rise, below=0.9):
         return {"sharpness": sharp, "generation_fidelity": fidelity,
                 "interpolation_path_length": path, "epochs_to_0.8": 2, "epochs_to_0.85": epochs,
-                "val_loss_rise": rise, "val_below_train": below}  # fmt: skip
+                "val_loss_rise": rise, "val_below_train": below,
+                "val_below_train_reconstruction": 0.1 if sharp > 1 else 0.6}  # fmt: skip
 
     rows = claim_rows({
         "beta=0.001": run(1.2, 0.50, 2.0, 3, 0.1), "beta=0.05": run(1.0, 0.90, 1.8, 5, 0.1),
@@ -151,7 +160,12 @@ def test_the_verdict_table_sets_each_claim_against_its_figures():
     assert lines[noisier].endswith("| within the seeds' spread |")
     overfits = "latent 128 overfits (validation loss rises after its minimum)"
     assert lines[overfits].endswith("| confirmed |")
-    assert lines["validation loss sits below training loss"].endswith("| confirmed |")
+    labelled = "validation loss sits below training loss (the labelled loss, "
+    assert lines[labelled + "`loss_l` against `val_loss_l`)"].endswith("| confirmed |")
+    reconstruction = "validation loss sits below training loss (the reconstruction, "
+    assert lines[reconstruction + "`rec_u` against `val_reconstruction_bce`)"].endswith(
+        "| mixed: below in some runs, not in others |"
+    )
 
 
 def test_claims_the_runs_contradict_are_called_so():
@@ -163,5 +177,6 @@ def test_claims_the_runs_contradict_are_called_so():
     rows = claim_rows({tag: run(0.5 + 0.2 * i, 0.1) for i, tag in enumerate(tags)})
     lines = {line.split(" | ")[0].strip("| "): line for line in verdict_table(rows).splitlines()}
     assert lines["lower β is sharper"].endswith("| contradicted |")
-    assert lines["validation loss sits below training loss"].endswith("| contradicted |")
+    labelled = "validation loss sits below training loss (the labelled loss, "
+    assert lines[labelled + "`loss_l` against `val_loss_l`)"].endswith("| contradicted |")
     assert lines["lower β reaches high accuracy sooner"].endswith("| not measurable |")
