@@ -39,7 +39,7 @@ import torch
 from training.data import to_float
 from training.judge import Judge
 from training.model import CCVAE
-from training.tables import Row, column, markdown
+from training.tables import Row, column, markdown, measured
 
 ACCURACY_LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98)
 """The validation accuracies whose first epoch is reported."""
@@ -185,7 +185,7 @@ def verdict_table(rows: list[Row]) -> str:
         return "(the claims sweep's β and latent rows are needed)\n"
 
     def values(row: Row, key: str) -> list[float]:
-        return [r[key] for r in row.results if r.get(key) is not None]
+        return measured(row.results, key)
 
     def compare(claimed: Row, other: Row, key: str, higher: bool) -> str:
         return verdict(values(claimed, key), values(other, key), higher)
@@ -202,7 +202,7 @@ def verdict_table(rows: list[Row]) -> str:
     speed = f"epochs_to_{max(reached):g}" if reached else None
 
     def below(key: str, what: str) -> list[str]:
-        shares = [r[key] for r in runs if r.get(key) is not None]
+        shares = measured(runs, key)
         return [f"validation loss sits below training loss ({what})",
                 f"share of epochs with validation below training, over the {len(shares)} runs: "
                 f"{column(runs, key, 100, 0)} %",

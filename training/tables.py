@@ -29,9 +29,14 @@ def mean_std(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
     return f"{mean:.{digits}f} ± {statistics.stdev(values) * scale:.{digits}f}"
 
 
+def measured(results: list[dict], key: str) -> list[float]:
+    """One measure's values over the runs that have it (None: not measurable there)."""
+    return [r[key] for r in results if r.get(key) is not None]
+
+
 def column(results: list[dict], key: str, scale: float = 1.0, digits: int = 2) -> str:
-    """mean ± std of one measure over the runs that have it (None: not measurable there)."""
-    return mean_std([r[key] for r in results if r.get(key) is not None], scale, digits)
+    """mean ± std of one measure over the runs that have it."""
+    return mean_std(measured(results, key), scale, digits)
 
 
 def markdown(head: list[str], lines: list[list[str]]) -> str:

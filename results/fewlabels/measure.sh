@@ -7,7 +7,7 @@
 # /work/runs-18) to results/runs/<key>/, the folder `ccvae-experiment fewlabels --list` names for
 # that draw's configuration, so the sweep reads the run as one of its own (a finished run is only
 # read, never trained again). Each draw is then measured in a process of its own, side by side
-# (draw d is run number d of the sweep's 24, so `--shard d/24`), and the table is written to
+# (draw d is run number d of the sweep's runs, so `--shard d/<their count>`), and the table is written to
 # results/fewlabels/results.md from every run measured so far.
 set -euo pipefail
 code=/work/runs-18
@@ -23,9 +23,10 @@ for d in "$@"; do  # draw d is run number d of the sweep (the CCVAE at 100 label
   cp "$code/results/runs/fewlabels-100/draw$d/"{last.pt,metrics.jsonl} "$dir/"
   cp "$code/results/runs/fewlabels-100/draw$d/metrics.jsonl" "results/fewlabels/draw$d/"
 done
+runs=$(.venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --list | wc -l)
 for d in "$@"; do
   .venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --threads 1 \
-    --finished-only --shard "$d/24" > "/tmp/measure-draw$d.log" 2>&1 &
+    --finished-only --shard "$d/$runs" > "/tmp/measure-draw$d.log" 2>&1 &
 done
 wait
 .venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --threads 2 --finished-only \
