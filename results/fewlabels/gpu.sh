@@ -10,39 +10,32 @@
 #                --finished-only writes results/<sweep>/results.md from them (and commit them)
 #
 # The device machine's python3 holds torch, onnx, onnxruntime and matplotlib, all that training/
-# imports. RUNS processes (`--shard K/N`) share the sweep's runs, each with one CPU thread, each
-# training its runs in the sweep's order (its priority: the CCVAE at 100 labels first) and
-# measuring each (test set, judge, CAS) once trained. Processes on one GPU do not overlap their
-# kernels, so more processes than the GPU can feed only slow every run down: RUNS is 9 by
-# default (three budgets' three draws at a time). Runs measured by an earlier call (their
-# result.json committed under results/runs/) are skipped, so calls continue one another. At
-# MINUTES every process is stopped, the runs that finished training are measured, side by side,
-# and their small files (config.json, metrics.jsonl, result.json, figures) come back as
-# $OUT/<sweep>-gpu.tar.gz. Checkpoints do not come back (the device returns files of at
-# most 16 MiB), so a run unfinished at MINUTES is lost; the 3 CPU draws of results/fewlabels/
-# run.sh, which resume across sessions, are the fallback. EXTRA adds flags (a smoke run here on
-# the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2 EXTRA="--limit 2000 --epochs 1"
-# OUT=/tmp/out bash results/fewlabels/gpu.sh).
+# imports; results/sweeps.sh holds each sweep's flags. RUNS processes (`--shard K/N`) share the
+# sweep's runs, each with one CPU thread, each training its runs in the sweep's order (its
+# priority: the CCVAE at 100 labels first) and measuring each (test set, judge, CAS) once
+# trained. Processes on one GPU do not overlap their kernels, so more processes than the GPU can
+# feed only slow every run down: RUNS is 9 by default (three budgets' three draws at a time).
+# Runs measured by an earlier call (their result.json committed under results/runs/) are
+# skipped, so calls continue one another. At MINUTES every process is stopped, the runs that
+# finished training are measured, side by side, and their small files (config.json,
+# metrics.jsonl, result.json, figures) come back as $OUT/<sweep>-gpu.tar.gz. Checkpoints do not
+# come back (the device returns files of at most 16 MiB), so a run unfinished at MINUTES is
+# lost; results/cpu.sh, whose runs resume across sessions, is the fallback. EXTRA adds flags (a
+# smoke run here on the CPU: PYTHON=.venv/bin/python DEVICE=cpu RUNS=2 MINUTES=2
+# EXTRA="--limit 2000 --epochs 1" OUT=/tmp/out bash results/fewlabels/gpu.sh).
 set -euo pipefail
-python=${PYTHON:-python3} sweep=${SWEEP:-fewlabels} minutes=${MINUTES:-6} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
+python=${PYTHON:-python3} name=${SWEEP:-fewlabels} minutes=${MINUTES:-6} device=${DEVICE:-cuda} out=${OUT:?OUT names the folder that comes back}
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
-case $sweep in
-  # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
-  fewlabels) runs=9 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
-                               --strong-augment --threshold 0.95 --consistency 50) ;;
-  # the levers' grid on draw 0, the same protocol otherwise
-  levers) runs=8 seeds=0 protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999
-                                   --strong-augment) ;;
-  # the report's loss (the sweep turns the additions off), long enough to overfit
-  claims) runs=6 protocol=(--epochs 30) ;;
-  *) echo "SWEEP is fewlabels, levers or claims" >&2; exit 2 ;;
-esac
+# shellcheck source=results/sweeps.sh
+source results/sweeps.sh
+sweep_flags "$name"
+case $name in fewlabels) runs=9 ;; levers) runs=8 ;; claims) runs=6 ;; esac
 runs=${RUNS:-$runs}
 work=$(mktemp -d)
 mkdir -p "$work/results" && cp -r results/runs "$work/results/"  # what earlier calls measured
 # shellcheck disable=SC2206  # EXTRA is a list of flags
-flags=("$sweep" --seeds "${seeds:-0,1,2}" --out "$work/results" --judge models/judge-mnist --device "$device"
-       "${protocol[@]}" --threads 1 ${EXTRA:-})
+flags=("${sweep[@]}" --out "$work/results" --judge models/judge-mnist --device "$device"
+       --threads 1 ${EXTRA:-})
 "$python" -c "import torch; print(torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"
 for k in $(seq 0 $((runs - 1))); do
   timeout --signal=INT "$((minutes * 60))" "$python" -m training.experiment "${flags[@]}" \
@@ -65,6 +58,6 @@ new=()
 for run in "$work"/results/runs/*/; do
   [ -e "results/runs/$(basename "$run")/result.json" ] || new+=("results/runs/$(basename "$run")")
 done
-tar czf "$out/$sweep-gpu.tar.gz" -C "$work" --exclude '*.pt' "${new[@]}" "results/$sweep" table.md \
+tar czf "$out/$name-gpu.tar.gz" -C "$work" --exclude '*.pt' "${new[@]}" "results/$name" table.md \
   $(cd "$work" && ls shard*.log)
 ls -l "$out"

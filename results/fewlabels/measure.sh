@@ -13,21 +13,22 @@ set -euo pipefail
 code=/work/runs-18
 [[ ${1:-} == /* ]] && { code=$1; shift; }
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist}
-protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999 --strong-augment
-          --threshold 0.95 --consistency 50)
+# shellcheck source=results/sweeps.sh
+source results/sweeps.sh
+sweep_flags fewlabels
 for d in "$@"; do  # draw d is run number d of the sweep (the CCVAE at 100 labels comes first)
-  dir=$(.venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --list |
+  dir=$(.venv/bin/ccvae-experiment "${sweep[@]}" --list |
         awk -v d="$d" '$1 == d { print $2 }')
   echo "draw $d -> $dir"
   mkdir -p "$dir" "results/fewlabels/draw$d"
   cp "$code/results/runs/fewlabels-100/draw$d/"{last.pt,metrics.jsonl} "$dir/"
   cp "$code/results/runs/fewlabels-100/draw$d/metrics.jsonl" "results/fewlabels/draw$d/"
 done
-runs=$(.venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --list | wc -l)
+runs=$(.venv/bin/ccvae-experiment "${sweep[@]}" --list | wc -l)
 for d in "$@"; do
-  .venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --threads 1 \
+  .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 \
     --finished-only --shard "$d/$runs" > "/tmp/measure-draw$d.log" 2>&1 &
 done
 wait
-.venv/bin/ccvae-experiment fewlabels --seeds 0,1,2 "${protocol[@]}" --threads 2 --finished-only \
+.venv/bin/ccvae-experiment "${sweep[@]}" --threads 2 --finished-only \
   | tail -n 10

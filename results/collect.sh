@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Bring a sweep's finished runs in from the checkout that trains them (results/cpu.sh), measure
+# them with this checkout's code, and write results/SWEEP/results.md from every finished run.
+#
+#   usage: results/collect.sh [CODE_DIR] SWEEP       (run from the repository root)
+#
+# A run in CODE_DIR (default /work/runs-SWEEP) that has its result.json is finished: its files
+# (checkpoints included, which git ignores) are copied to the folder `--list` names for it here,
+# and every finished run is measured again (`--remeasure`: the measures of training/ as this
+# checkout has them; training is never repeated). Runs still training are named and left out.
+# For the claims sweep, the verdict table is copied into results/README.md too, between its
+# markers, so that the two never disagree.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+code=
+[[ ${1:-} == /* ]] && { code=$1; shift; }
+name=${1:?usage: results/collect.sh [CODE_DIR] SWEEP}
+code=${code:-/work/runs-$name}
+# shellcheck source=results/sweeps.sh
+source "$here/sweeps.sh"
+sweep_flags "$name"
+export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist}
+.venv/bin/ccvae-experiment "${sweep[@]}" --list | while read -r _ dir seed tag; do
+  [[ -f $code/$dir/result.json ]] || { echo "still training: $tag, seed $seed"; continue; }
+  mkdir -p "$dir"
+  cp -r "$code/$dir/." "$dir/"
+done
+.venv/bin/ccvae-experiment "${sweep[@]}" --threads 2 --finished-only --remeasure > /dev/null
+if [[ $name == claims ]]; then
+  start='<!-- the verdicts below' end='<!-- end of the copy -->'
+  awk -v start="$start" -v end="$end" -v table="results/claims/results.md" '
+    index($0, start) == 1 { print; copying = 1
+                            while ((getline line < table) > 0) {
+                              if (line ~ /^\| claim \|/) intable = 1
+                              else if (intable && line !~ /^\|/) break
+                              if (intable) print line
+                            }
+                            next }
+    index($0, end) == 1 { copying = 0 }
+    !copying' results/README.md > results/README.md.new
+  mv results/README.md.new results/README.md
+fi
+sed -n '/^## /,$p' "results/$name/results.md" | tail -n 20

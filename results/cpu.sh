@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Train one of issue 18's sweeps on this CPU, in the background, resuming across sessions.
+#
+#   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES]     (SWEEP: fewlabels, levers or claims)
+#
+# PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`), each under
+# `nice -n 19` with one torch thread, each training its runs in the sweep's order and measuring
+# each once trained. A run continues from its last.pt exactly as if it had never stopped, and a
+# run with its result.json is only read, so calling this again in a later session continues the
+# sweep. SEEDS=2 narrows it to one seed's runs (results/sweeps.sh holds the flags).
+#
+# CODE_DIR (default /work/runs-SWEEP) is a detached worktree of the commit the sweep started
+# from, with a venv in CODE_DIR/.venv (as results/fewlabels/README.md makes one), so that a later
+# change to training/ cannot alter a run half-way. Each process logs to
+# /work/SWEEP-shard<K>.log and appends its PID to /work/training.pids (benchmarks pause those
+# with kill -STOP / -CONT); results/collect.sh brings finished runs in.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+code=
+[[ ${1:-} == /* ]] && { code=$1; shift; }
+name=${1:?usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES]} processes=${2:-2}
+code=${code:-/work/runs-$name}
+# shellcheck source=results/sweeps.sh
+source "$here/sweeps.sh"
+sweep_flags "$name"
+cd "$code"
+export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
+for ((k = 0; k < processes; k++)); do
+  nohup nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
+    --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
+  echo $! >> /work/training.pids
+  echo "$name, shard $k/$processes: pid $! -> $code/results/runs"
+done
