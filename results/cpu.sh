@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Train one of issue 18's sweeps on this CPU, in the background, resuming across sessions.
 #
-#   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES]     (SWEEP: fewlabels, levers or claims)
+#   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]   (SWEEP: fewlabels, levers or claims)
 #
-# PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`), each under
+# PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`; K... starts only those
+# shards, e.g. one whose core has just come free, by default all of them), each under
 # `nice -n 19` with one torch thread, each training its runs in the sweep's order and measuring
 # each once trained. A run continues from its last.pt exactly as if it had never stopped, and a
 # run with its result.json is only read, so calling this again in a later session continues the
@@ -18,14 +19,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 code=
 [[ ${1:-} == /* ]] && { code=$1; shift; }
-name=${1:?usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES]} processes=${2:-2}
+name=${1:?usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]} processes=${2:-2}
+shift $(($# < 2 ? $# : 2))
+shards=("$@")
+[[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
 code=${code:-/work/runs-$name}
 # shellcheck source=results/sweeps.sh
 source "$here/sweeps.sh"
 sweep_flags "$name"
 cd "$code"
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
-for ((k = 0; k < processes; k++)); do
+for k in "${shards[@]}"; do
   nohup nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
     --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
   echo $! >> /work/training.pids
