@@ -7,7 +7,7 @@
 # SEEDS, when set, narrows the sweep's seeds (e.g. SEEDS=2 trains only seed 2's runs).
 sweep_flags() {
   case $1 in
-    # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/README.md)
+    # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/)
     fewlabels) sweep=(fewlabels --seeds 0,1,2 --latent-c 64 --selection last --epochs 50
                       --ema 0.999 --strong-augment --threshold 0.95 --consistency 50) ;;
     # the levers' grid on draw 0, the same protocol otherwise (the grid sets τ, γ and β_c)
