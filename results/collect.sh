@@ -6,8 +6,11 @@
 #
 # A run in CODE_DIR (default /work/runs-SWEEP) that has its result.json is finished: its files
 # (checkpoints included, which git ignores) are copied to the folder `--list` names for it here,
-# and every finished run is measured again (`--remeasure`: the measures of training/ as this
-# checkout has them; training is never repeated). Runs still training are named and left out.
+# and the table is written from every finished run's result.json as CODE_DIR measured it. With
+# REMEASURE=1 every finished run is measured again with this checkout's training/ (for a sweep
+# whose frozen code predates a measure, as the claims sweep's does); training is never
+# repeated. Measuring again is not free of noise: the CAS classifier's training, for one, differs
+# in its last digits with the number of threads. Runs still training are named and left out.
 # For the claims sweep, the verdict table is copied into results/README.md too, between its
 # markers, so that the two never disagree.
 set -euo pipefail
@@ -25,7 +28,8 @@ export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist}
   mkdir -p "$dir"
   cp -r "$code/$dir/." "$dir/"
 done
-.venv/bin/ccvae-experiment "${sweep[@]}" --threads 2 --finished-only --remeasure > /dev/null
+.venv/bin/ccvae-experiment "${sweep[@]}" --threads 2 --finished-only \
+  ${REMEASURE:+--remeasure} > /dev/null
 if [[ $name == claims ]]; then
   start='<!-- the verdicts below' end='<!-- end of the copy -->'
   awk -v start="$start" -v end="$end" -v table="results/claims/results.md" '
@@ -40,4 +44,4 @@ if [[ $name == claims ]]; then
     !copying' results/README.md > results/README.md.new
   mv results/README.md.new results/README.md
 fi
-sed -n '/^## /,$p' "results/$name/results.md" | tail -n 20
+grep '^|' "results/$name/results.md"
