@@ -30,6 +30,10 @@ sweep_flags "$name"
 cd "$code"
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
 for k in "${shards[@]}"; do
+  # two processes on one shard would both write its runs' last.pt: start none already running
+  if pgrep -f "ccvae-experiment $name .*--shard $k/$processes" > /dev/null; then
+    echo "$name, shard $k/$processes: already training, left alone"; continue
+  fi
   nohup nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
     --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
   echo $! >> /work/training.pids
