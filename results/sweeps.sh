@@ -2,19 +2,23 @@
 # Issue 18's sweeps and the protocol each trains under: the one place their flags are written.
 # Sourced by results/cpu.sh, results/collect.sh, results/fewlabels/gpu.sh and measure.sh.
 #
-#   sweep_flags NAME    sets the array `sweep` to NAME's ccvae-experiment arguments
+#   sweep_flags NAME    sets the array `sweep` to NAME's ccvae-experiment arguments, and
+#                       `gpu_processes` to how many of its runs one GPU trains side by side
 #
 # SEEDS, when set, narrows the sweep's seeds (e.g. SEEDS=2 trains only seed 2's runs).
 sweep_flags() {
   case $1 in
     # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/)
     fewlabels) sweep=(fewlabels --seeds 0,1,2 --latent-c 64 --selection last --epochs 50
-                      --ema 0.999 --strong-augment --threshold 0.95 --consistency 50) ;;
+                      --ema 0.999 --strong-augment --threshold 0.95 --consistency 50)
+               gpu_processes=9 ;;  # three budgets' three draws at a time
     # the levers' grid on draw 0, the same protocol otherwise (the grid sets τ, γ and β_c)
     levers) sweep=(levers --seeds 0 --latent-c 64 --selection last --epochs 50 --ema 0.999
-                   --strong-augment) ;;
+                   --strong-augment)
+            gpu_processes=8 ;;  # the whole grid
     # the report's loss (the sweep turns the additions off), long enough to overfit
-    claims) sweep=(claims --seeds 0,1,2 --epochs 30) ;;
+    claims) sweep=(claims --seeds 0,1,2 --epochs 30)
+            gpu_processes=6 ;;
     *) echo "a sweep is fewlabels, levers or claims, not '$1'" >&2; return 2 ;;
   esac
   if [[ -n ${SEEDS:-} ]]; then sweep+=(--seeds "$SEEDS"); fi

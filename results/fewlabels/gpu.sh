@@ -14,7 +14,7 @@
 # sweep's runs, each with one CPU thread, each training its runs in the sweep's order (its
 # priority: the CCVAE at 100 labels first) and measuring each (test set, judge, CAS) once
 # trained. Processes on one GPU do not overlap their kernels, so more processes than the GPU can
-# feed only slow every run down: RUNS is 9 by default (three budgets' three draws at a time).
+# feed only slow every run down: RUNS defaults to the sweep's `gpu_processes` in sweeps.sh.
 # Runs measured by an earlier call (their result.json committed under results/runs/) are
 # skipped, so calls continue one another. At MINUTES every process is stopped, the runs that
 # finished training are measured, side by side, and their small files (config.json,
@@ -29,8 +29,7 @@ export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-$PWD/.mnist} PYTHONPATH=$PWD PYTHONUNB
 # shellcheck source=results/sweeps.sh
 source results/sweeps.sh
 sweep_flags "$name"
-case $name in fewlabels) runs=9 ;; levers) runs=8 ;; claims) runs=6 ;; esac
-runs=${RUNS:-$runs}
+runs=${RUNS:-$gpu_processes}
 work=$(mktemp -d)
 mkdir -p "$work/results" && cp -r results/runs "$work/results/"  # what earlier calls measured
 # shellcheck disable=SC2206  # EXTRA is a list of flags
