@@ -6,24 +6,21 @@
 #
 # A run in CODE_DIR (default /work/runs-SWEEP) that has its result.json is finished: its files
 # (checkpoints included, which git ignores) are copied to the folder `--list` names for it here,
-# and the table is written from every finished run's result.json as CODE_DIR measured it. With
-# REMEASURE=1 every finished run is measured again with this checkout's training/ (for a sweep
-# whose frozen code predates a measure, as the claims sweep's does); training is never
-# repeated. Measuring again is not free of noise: the CAS classifier's training, for one, differs
-# in its last digits with the number of threads. Runs still training are named and left out.
-# For the claims sweep, the verdict table is copied into results/README.md too, between its
-# markers, so that the two never disagree.
+# once: a run whose folder here has its result.json already is not copied again, so CODE_DIR's
+# older measures never overwrite those taken here. The table is written from every finished
+# run's result.json. With REMEASURE=1 every finished run is first measured again with this
+# checkout's training/ (for a sweep whose frozen code predates a measure, as the claims sweep's
+# does); training is never repeated. Measuring again is not free of noise: the CAS classifier's
+# training, for one, differs in its last digits with the number of threads. Runs still training
+# are named and left out. For the claims sweep, the verdict table is copied into
+# results/README.md too, between its markers, so that the two never disagree.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-code=
-[[ ${1:-} == /* ]] && { code=$1; shift; }
-name=${1:?usage: results/collect.sh [CODE_DIR] SWEEP}
-code=${code:-/work/runs-$name}
 # shellcheck source=results/sweeps.sh
-source "$here/sweeps.sh"
-sweep_flags "$name"
+source "$(dirname "$0")/sweeps.sh"
+sweep_args "$@"
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist}
 .venv/bin/ccvae-experiment "${sweep[@]}" --list | while read -r _ dir seed tag; do
+  [[ -f $dir/result.json ]] && continue  # brought in before: its measures here stand
   [[ -f $code/$dir/result.json ]] || { echo "still training: $tag, seed $seed"; continue; }
   mkdir -p "$dir"
   cp -r "$code/$dir/." "$dir/"

@@ -16,17 +16,11 @@
 # /work/SWEEP-shard<K>.log and appends its PID to /work/training.pids (benchmarks pause those
 # with kill -STOP / -CONT); results/collect.sh brings finished runs in.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-code=
-[[ ${1:-} == /* ]] && { code=$1; shift; }
-name=${1:?usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]} processes=${2:-2}
-shift $(($# < 2 ? $# : 2))
-shards=("$@")
-[[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
-code=${code:-/work/runs-$name}
 # shellcheck source=results/sweeps.sh
-source "$here/sweeps.sh"
-sweep_flags "$name"
+source "$(dirname "$0")/sweeps.sh"
+sweep_args "$@"
+processes=${rest[0]:-2} shards=("${rest[@]:1}")
+[[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
 cd "$code"
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
 for k in "${shards[@]}"; do

@@ -5,6 +5,10 @@
 #   sweep_flags NAME    sets the array `sweep` to NAME's ccvae-experiment arguments, and
 #                       `gpu_processes` to how many of its runs one GPU trains side by side
 #
+#   sweep_args [CODE_DIR] NAME [REST...]
+#                       a script's arguments: sets `code` (the checkout that trains the sweep,
+#                       default /work/runs-NAME), `name`, `rest` (what follows), and the above
+#
 # SEEDS, when set, narrows the sweep's seeds (e.g. SEEDS=2 trains only seed 2's runs).
 sweep_flags() {
   case $1 in
@@ -22,4 +26,13 @@ sweep_flags() {
     *) echo "a sweep is fewlabels, levers or claims, not '$1'" >&2; return 2 ;;
   esac
   if [[ -n ${SEEDS:-} ]]; then sweep+=(--seeds "$SEEDS"); fi
+}
+
+sweep_args() {
+  code=
+  if [[ ${1:-} == /* ]]; then code=$1; shift; fi
+  name=${1:?"name a sweep: fewlabels, levers or claims"}
+  shift
+  code=${code:-/work/runs-$name} rest=("$@")
+  sweep_flags "$name"
 }
