@@ -4,9 +4,9 @@
 #   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]   (SWEEP: fewlabels, levers or claims)
 #
 # PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`; K... starts only those
-# shards, e.g. one whose core has just come free, by default all of them), each under
-# `nice -n 19` with one torch thread, each training its runs in the sweep's order and measuring
-# each once trained. A run continues from its last.pt exactly as if it had never stopped, and a
+# shards, e.g. one whose core has just come free, by default all of them; with PROCESSES the
+# sweep's size, shard K is run K alone), each under `nice -n 19` with one torch thread, each
+# training its runs in the sweep's order and measuring each once trained. A run continues from its last.pt exactly as if it had never stopped, and a
 # run with its result.json is only read, so calling this again in a later session continues the
 # sweep. SEEDS=2 narrows it to one seed's runs (results/sweeps.sh holds the flags).
 #
@@ -23,8 +23,15 @@ processes=${rest[0]:-2} shards=("${rest[@]:1}")
 [[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
 cd "$code"
 export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
+# two processes on one run would both write its last.pt. Shards of one count N never share a
+# run, but shards of two counts do (run 12 is in shard 12/24 and in shard 0/2): refuse to mix.
+running=$(pgrep -af "ccvae-experiment $name .*--shard " | grep -oE -- "--shard [0-9]+/[0-9]+" || true)
+if [[ -n $running ]] && grep -qv -- "/$processes\$" <<< "$running"; then
+  echo "$name already trains as $(tr '\n' ' ' <<< "$running")- not also in $processes shards," \
+    "which could train one of the same runs: wait for those, or stop them (they resume)" >&2
+  exit 1
+fi
 for k in "${shards[@]}"; do
-  # two processes on one shard would both write its runs' last.pt: start none already running
   if pgrep -f "ccvae-experiment $name .*--shard $k/$processes" > /dev/null; then
     echo "$name, shard $k/$processes: already training, left alone"; continue
   fi
