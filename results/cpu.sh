@@ -4,11 +4,12 @@
 #   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]   (SWEEP: fewlabels, levers or claims)
 #
 # PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`; K... starts only those
-# shards, e.g. one whose core has just come free, by default all of them; with PROCESSES the
-# sweep's size, shard K is run K alone), each under `nice -n 19` with one torch thread, each
-# training its runs in the sweep's order and measuring each once trained. A run continues from its last.pt exactly as if it had never stopped, and a
-# run with its result.json is only read, so calling this again in a later session continues the
-# sweep. SEEDS=2 narrows it to one seed's runs (results/sweeps.sh holds the flags).
+# shards, e.g. one whose core has just come free, by default all of them; with PROCESSES the sweep's
+# size, shard K is run K alone), each under `nice -n 19` with one torch thread, each training its
+# runs in the sweep's order and measuring each once trained. A run continues from its last.pt
+# exactly as if it had never stopped, and a run with its result.json is only read, so calling this
+# again in a later session continues the sweep. SEEDS=2 narrows it to one seed's runs
+# (results/sweeps.sh holds the flags).
 #
 # CODE_DIR (default /work/runs-SWEEP) is a detached worktree of the commit the sweep started
 # from, with a venv in CODE_DIR/.venv (as results/fewlabels/README.md makes one), so that a later
