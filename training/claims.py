@@ -27,7 +27,6 @@ contradicted when they differ the other way by as much, and within the spread ot
 
 from __future__ import annotations
 
-import json
 import statistics
 from itertools import permutations
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 import torch
 
 from training.data import to_float
+from training.epochs import read_epochs
 from training.judge import Judge
 from training.model import CCVAE
 from training.tables import Row, column, markdown, measured
@@ -100,7 +100,7 @@ def interpolation_smoothness(
 
 def curve_measures(metrics: Path) -> dict[str, Any]:
     """Epochs to each accuracy level, and the training against the validation loss."""
-    epochs = [json.loads(line) for line in metrics.read_text().splitlines() if line]
+    epochs = read_epochs(metrics)
     result: dict[str, Any] = {}
     for level in ACCURACY_LEVELS:
         reached = [e["epoch"] for e in epochs if e["val_accuracy"] >= level]

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -49,6 +48,7 @@ from training.claims import report_measures
 from training.config import TrainConfig, from_flags
 from training.data import load_mnist
 from training.density import fit_training_density
+from training.epochs import METRICS, epoch_seconds
 from training.evaluate import evaluate, generation_quality
 from training.figures import make_figures
 from training.intervention import intervention_quality, keep_curve
@@ -135,13 +135,6 @@ def finished(cfg: TrainConfig, out: Path) -> bool:
     return last.exists() and torch.load(last, weights_only=False)["epoch"] >= cfg.epochs
 
 
-def epoch_seconds(metrics: Path) -> dict[str, float]:
-    """Mean and fastest wall time of an epoch; the fastest is the least disturbed by the other
-    processes that share the machine (and by runs paused for benchmarks)."""
-    seconds = [json.loads(line)["seconds"] for line in metrics.read_text().splitlines() if line]
-    return {"seconds_per_epoch": statistics.mean(seconds), "seconds_per_epoch_min": min(seconds)}
-
-
 def measure(
     cfg: TrainConfig, out: Path, judge_dir: str | None, extras: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -157,7 +150,7 @@ def measure(
         "best_epoch": state["epoch"],
         "test_accuracy": test["accuracy"],
         "test_reconstruction_bce": test["reconstruction_bce"],
-        **epoch_seconds(out / "metrics.jsonl"),
+        **epoch_seconds(out / METRICS),
     }
     if judge_dir:
         judge = load_judge(judge_dir)
@@ -166,14 +159,14 @@ def measure(
         if "cas" in extras:
             result["cas"] = classification_accuracy_score(model, images, labels)
         if "claims" in extras and isinstance(model, CCVAE):
-            result.update(report_measures(model, judge, images, out / "metrics.jsonl"))
+            result.update(report_measures(model, judge, images, out / METRICS))
         result.update(intervention_quality(model, judge, images, labels))
         if isinstance(model, CCVAE):
             result["intervention_curve"] = keep_curve(model, judge, images, labels)
             density = fit_training_density(model, cfg.to_dict(), cfg.data_dir)
             fitted = generation_quality(model, judge, images, density=density)
             result.update({f"density_{k}": v for k, v in fitted.items()})
-    make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / "metrics.jsonl")
+    make_figures(model, out / "figures", cfg.data_dir, [(0, 1)], out / METRICS)
     return result
 
 

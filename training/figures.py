@@ -14,7 +14,6 @@ curves.png            validation accuracy and the training loss terms per epoch
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +26,7 @@ import torch
 from training.checkpoint import checkpoint_parser, load_model
 from training.data import load_mnist, to_float
 from training.density import LatentDensity, checkpoint_density
+from training.epochs import METRICS, read_epochs
 from training.model import CCVAE, LabelModel
 
 
@@ -99,7 +99,7 @@ def intervene(model: LabelModel, x: torch.Tensor) -> torch.Tensor:
 
 
 def curves(metrics_path: Path, path: Path) -> None:
-    records = [json.loads(line) for line in metrics_path.read_text().splitlines() if line]
+    records = read_epochs(metrics_path)
     epochs = [r["epoch"] for r in records]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=110)
     ax1.plot(epochs, [100 * r["val_accuracy"] for r in records], marker="o", ms=3)
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     model, state = load_model(args.checkpoint)
-    metrics = Path(args.metrics) if args.metrics else Path(args.checkpoint).parent / "metrics.jsonl"
+    metrics = Path(args.metrics) if args.metrics else Path(args.checkpoint).parent / METRICS
     density = checkpoint_density(model, state, args.data_dir, wanted=args.density)
     written = make_figures(
         model, Path(args.out), args.data_dir, args.pairs, metrics, args.seed, density

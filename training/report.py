@@ -12,6 +12,7 @@ from pathlib import Path
 from training.checkpoint import load_model
 from training.claims import claims_table, verdict_table
 from training.config import TrainConfig
+from training.epochs import FALL_WINDOW, METRICS, last_fall
 from training.figures import Curve, comparison, intervention_tradeoff
 from training.tables import Row, column, markdown, mean_std
 
@@ -96,16 +97,19 @@ def fewlabels_table(rows: list[Row]) -> str:
     mean ± sd over label draws."""
     head = ["model", "labels", "draws", "epochs", "test error %", "judge reads label %",
             "judge FD (floor)", "precision", "recall", "CAS %", "intervention read as new label %",
+            f"objective's fall, last {FALL_WINDOW} epochs %", "unlabelled past τ, last epoch %",
             "fastest epoch s"]  # fmt: skip
     lines = []
     for row in rows:
         r = row.results
+        curves = [last_fall(d / METRICS) for d in row.dirs]
         lines.append([
             row.cfg.model_kind, str(row.cfg.labels), str(len(r)), str(row.cfg.epochs),
             mean_std([1 - x["test_accuracy"] for x in r], 100),
             column(r, "generation_fidelity", 100, 1), judge_fd_cell(r),
             column(r, "generation_precision"), column(r, "generation_recall"),
             column(r, "cas", 100, 1), column(r, "intervention_fidelity", 100, 1),
+            column(curves, "objective_fall", 100), column(curves, "pseudo_share", 100, 1),
             column(r, "seconds_per_epoch_min", digits=0),
         ])  # fmt: skip
     return markdown(head, lines) + "\n"
@@ -122,7 +126,11 @@ FEWLABELS_NOTE = (
     "floor in brackets (not an Inception FID); precision and recall are Kynkäänniemi et al.'s "
     "(2019) k-NN manifolds in the judge's features; CAS is the classification accuracy score "
     "(Ravuri & Vinyals, 2019): the judge's recipe trained on 1,000 generated digits per label "
-    "alone, tested on the real test set."
+    "alone, tested on the real test set. Convergence, read from each run's metrics.jsonl "
+    "(training/epochs.py): the training objective's fall over the last epochs relative to its "
+    "last value, and the share of unlabelled digits whose pseudo-label passed the threshold in "
+    "the last epoch; the learning rate is annealed to 0 at the last epoch, so a small fall is "
+    "partly the schedule's."
 )
 
 

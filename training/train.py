@@ -13,7 +13,6 @@ The flags are generated from `training.config.TrainConfig`.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
@@ -32,6 +31,7 @@ from training.checkpoint import save_checkpoint
 from training.config import Selection, TrainConfig, add_flags, from_flags
 from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
+from training.epochs import METRICS, append_epoch
 from training.evaluate import evaluate, labelled_loss
 from training.objectives import LossWeights, SemiSupervisedLoss
 
@@ -160,8 +160,8 @@ def train(
             if b is not None:
                 b.load_state_dict(state["batches"][key])
         start_epoch, best = state["epoch"], state["best_accuracy"]
-    elif is_main and (out / "metrics.jsonl").exists():
-        (out / "metrics.jsonl").unlink()
+    elif is_main and (out / METRICS).exists():
+        (out / METRICS).unlink()
 
     # NOTE: the training digits live on the training device (55 MB as uint8), so that a GPU
     # step copies no batch from the host; on the CPU these are the same tensors.
@@ -214,8 +214,7 @@ def train(
                 objective, images[split.validation], labels[split.validation]
             ),
         }
-        with open(out / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_epoch(out, record)
         improved = val["accuracy"] > best
         best = max(best, val["accuracy"])
         state = {
