@@ -11,14 +11,17 @@
 #
 # SEEDS, when set, narrows the sweep's seeds (e.g. SEEDS=2 trains only seed 2's runs).
 sweep_flags() {
+  # the few-label protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64
+  # (results/fewlabels/README.md), written once for the sweep and for the levers' grid
+  local protocol=(--latent-c 64 --selection last --epochs 50 --ema 0.999 --strong-augment
+                  --threshold 0.95 --consistency 50)
   case $1 in
-    # the protocol: a fixed final epoch, EMA weights, FixMatch's pair, z_c of 64 (fewlabels/)
-    fewlabels) sweep=(fewlabels --seeds 0,1,2 --latent-c 64 --selection last --epochs 50
-                      --ema 0.999 --strong-augment --threshold 0.95 --consistency 50)
+    # the CCVAE at four label budgets, the baselines at two, three label draws each
+    fewlabels) sweep=(fewlabels --seeds 0,1,2 "${protocol[@]}")
                gpu_processes=9 ;;  # three budgets' three draws at a time
-    # the levers' grid on draw 0, the same protocol otherwise (the grid sets τ, γ and β_c)
-    levers) sweep=(levers --seeds 0 --latent-c 64 --selection last --epochs 50 --ema 0.999
-                   --strong-augment)
+    # the levers' grid on draw 0 around the protocol's own point, which it keeps unless another
+    # point reads more validation digits right (training/report.py, levers_choice)
+    levers) sweep=(levers --seeds 0 "${protocol[@]}")
             gpu_processes=8 ;;  # the whole grid
     # the report's loss (the sweep turns the additions off), long enough to overfit
     claims) sweep=(claims --seeds 0,1,2 --epochs 30)

@@ -12,9 +12,15 @@ from pathlib import Path
 from training.checkpoint import load_model
 from training.claims import claims_table, verdict_table
 from training.config import TrainConfig
-from training.epochs import FALL_WINDOW, METRICS, last_fall
+from training.fewlabels import (
+    FEWLABELS_NOTE,
+    LEVERS_NOTE,
+    fewlabels_table,
+    levers_choice,
+    levers_table,
+)
 from training.figures import Curve, comparison, intervention_tradeoff
-from training.tables import Row, column, markdown, mean_std
+from training.tables import Row, column, judge_fd_cell, markdown, mean_std
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
 M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
@@ -23,15 +29,6 @@ FEW_LABEL_BUDGETS = (100, 600, 1000, 3000)
 # The CCVAE's intervention carrying this share of z_c's own offset gets a row of its own.
 TABLE_KEEP = "0.5"
 SAME = "〃"
-
-
-def judge_fd_cell(results: list[dict]) -> str:
-    """The judge FD (Fréchet distance on the judge's features, stored as `generation_fid`),
-    with the real-vs-real floor in brackets where it was measured."""
-    fid = column(results, "generation_fid", digits=1)
-    if results and "generation_fid_floor" in results[0]:
-        fid += f" ({column(results, 'generation_fid_floor', digits=1)})"
-    return fid
 
 
 def table(sweep: str, rows: list[Row]) -> str:
@@ -90,48 +87,6 @@ def baselines_table(rows: list[Row]) -> str:
             lines.append([f"{kind}, keep {TABLE_KEEP}", budget, str(len(curves)), *[SAME] * 4,
                           *intervention_cells(curves), SAME, SAME])  # fmt: skip
     return markdown(head, lines) + "\n"
-
-
-def fewlabels_table(rows: list[Row]) -> str:
-    """The few-label protocol: test error and the generation measures, per model and budget,
-    mean ± sd over label draws."""
-    head = ["model", "labels", "draws", "epochs", "test error %", "judge reads label %",
-            "judge FD (floor)", "precision", "recall", "CAS %", "intervention read as new label %",
-            f"objective's fall, last {FALL_WINDOW} epochs %", "unlabelled past τ, last epoch %",
-            "fastest epoch s"]  # fmt: skip
-    lines = []
-    for row in rows:
-        r = row.results
-        curves = [last_fall(d / METRICS) for d in row.dirs]
-        lines.append([
-            row.cfg.model_kind, str(row.cfg.labels), str(len(r)), str(row.cfg.epochs),
-            mean_std([1 - x["test_accuracy"] for x in r], 100),
-            column(r, "generation_fidelity", 100, 1), judge_fd_cell(r),
-            column(r, "generation_precision"), column(r, "generation_recall"),
-            column(r, "cas", 100, 1), column(r, "intervention_fidelity", 100, 1),
-            column(curves, "objective_fall", 100), column(curves, "pseudo_share", 100, 1),
-            column(r, "seconds_per_epoch_min", digits=0),
-        ])  # fmt: skip
-    return markdown(head, lines) + "\n"
-
-
-FEWLABELS_NOTE = (
-    "Protocol (issue 18): labels balanced per class, one label draw per seed (mean ± sd over the "
-    "draws; a run still training is left out and the draws column says how many are in), a "
-    "validation set of S's own size used only to watch training, and the run measured at its "
-    "fixed final epoch (`selection last`): no checkpoint is picked on labelled data. Test error "
-    "is read once, on the 10,000 test digits. Generation: 100 samples per label from the "
-    "priors, read by the judge CNN (models/judge-mnist; its sha256 is in each run's "
-    "result.json); judge FD is the Fréchet distance on its features with the real-vs-real "
-    "floor in brackets (not an Inception FID); precision and recall are Kynkäänniemi et al.'s "
-    "(2019) k-NN manifolds in the judge's features; CAS is the classification accuracy score "
-    "(Ravuri & Vinyals, 2019): the judge's recipe trained on 1,000 generated digits per label "
-    "alone, tested on the real test set. Convergence, read from each run's metrics.jsonl "
-    "(training/epochs.py): the training objective's fall over the last epochs relative to its "
-    "last value, and the share of unlabelled digits whose pseudo-label passed the threshold in "
-    "the last epoch; the learning rate is annealed to 0 at the last epoch, so a small fall is "
-    "partly the schedule's."
-)
 
 
 BASELINES_NOTE = (
@@ -236,6 +191,10 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
         varied = settings(base, ("model_kind", "labels", "validation"))
         text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "
         text += FEWLABELS_NOTE + "\n\n" + fewlabels_table(rows)
+    elif sweep == "levers":
+        varied = settings(base, ("labels", "validation", "threshold", "consistency", "beta_c"))
+        text = f"# Sweep: levers\n\nMade by `{command}`. Base settings: {varied}. "
+        text += LEVERS_NOTE + "\n\n" + levers_table(rows) + "\n" + levers_choice(base, rows) + "\n"
     else:
         text = f"# Sweep: {sweep}\n\nMade by `{command}`. Base settings: {settings(base)}. "
         text += SWEEP_NOTE + "\n\n" + table(sweep, rows)

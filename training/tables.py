@@ -46,3 +46,12 @@ def markdown(head: list[str], lines: list[list[str]]) -> str:
         ["| " + " | ".join(head) + " |", rule]
         + ["| " + " | ".join(cells) + " |" for cells in lines]
     )
+
+
+def judge_fd_cell(results: list[dict]) -> str:
+    """The judge FD (Fréchet distance on the judge's features, stored as `generation_fid`),
+    with the real-vs-real floor in brackets where it was measured."""
+    fid = column(results, "generation_fid", digits=1)
+    if results and "generation_fid_floor" in results[0]:
+        fid += f" ({column(results, 'generation_fid_floor', digits=1)})"
+    return fid
