@@ -33,7 +33,7 @@ if [[ -n $running ]] && grep -qv -- "/$processes\$" <<< "$running"; then
   exit 1
 fi
 for k in "${shards[@]}"; do
-  if pgrep -f "ccvae-experiment $name .*--shard $k/$processes" > /dev/null; then
+  if grep -qxF -- "--shard $k/$processes" <<< "$running"; then
     echo "$name, shard $k/$processes: already training, left alone"; continue
   fi
   nohup nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \

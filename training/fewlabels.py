@@ -44,6 +44,11 @@ LEVERS_MARGIN = 2
 one digit of 100 is within the noise of a single draw."""
 
 
+def digits_right(row: Row) -> list[int]:
+    """How many of its validation digits each of a row's runs reads right at its final epoch."""
+    return [round(r["val_accuracy"] * row.cfg.validation) for r in row.results]
+
+
 def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
     """The grid point the rule chooses, decided on validation digits alone: the protocol's own
     point (the sweep's base settings) stays unless another reads at least LEVERS_MARGIN more
@@ -51,17 +56,17 @@ def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
     if any(not row.results for row in rows):
         done = sum(bool(row.results) for row in rows)
         return f"No setting is chosen until every grid point is in ({done} of {len(rows)})."
-    right = {row.tag: round(row.results[0]["val_accuracy"] * row.cfg.validation) for row in rows}
-    protocol = next(row.tag for row in rows if row.cfg.loss == base.loss)
+    right = {row.tag: digits_right(row)[0] for row in rows}
+    own = next(row for row in rows if row.cfg.loss == base.loss)
     best = max(right, key=lambda tag: right[tag])  # the first of the most, in the grid's order
-    if right[best] - right[protocol] < LEVERS_MARGIN:
-        size = next(row.cfg.validation for row in rows if row.tag == protocol)
-        could = "no other point reads" if size - right[protocol] >= LEVERS_MARGIN else (
-            f"of {size} digits, no other point could read")  # fmt: skip
-        return (f"Chosen: the protocol's own point ({protocol}), {right[protocol]} validation "
+    if right[best] - right[own.tag] < LEVERS_MARGIN:
+        missed = own.cfg.validation - right[own.tag]
+        could = "no other point reads" if missed >= LEVERS_MARGIN else (
+            f"of {own.cfg.validation} digits, no other point could read")  # fmt: skip
+        return (f"Chosen: the protocol's own point ({own.tag}), {right[own.tag]} validation "
                 f"digits right; {could} {LEVERS_MARGIN} more right.")  # fmt: skip
     return (f"Chosen: {best}, {right[best]} validation digits right against the protocol's "
-            f"{right[protocol]} ({protocol}); it is trained on every draw next.")  # fmt: skip
+            f"{right[own.tag]} ({own.tag}); it is trained on every draw next.")  # fmt: skip
 
 
 def levers_table(rows: list[Row]) -> str:
@@ -71,8 +76,7 @@ def levers_table(rows: list[Row]) -> str:
             *CURVE_HEAD]  # fmt: skip
     lines = []
     for row in rows:
-        r = row.results
-        right = [round(x["val_accuracy"] * row.cfg.validation) for x in r]
+        r, right = row.results, digits_right(row)
         lines.append([
             row.tag, f"{right[0]} of {row.cfg.validation}" if right else "–",
             mean_std([1 - x["test_accuracy"] for x in r], 100),
