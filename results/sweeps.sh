@@ -20,7 +20,7 @@ sweep_flags() {
     fewlabels) sweep=(fewlabels --seeds 0,1,2 "${protocol[@]}")
                gpu_processes=9 ;;  # three budgets' three draws at a time
     # the levers' grid on draw 0 around the protocol's own point, which it keeps unless another
-    # point reads more validation digits right (training/fewlabels.py, levers_choice)
+    # reads the validation digits' labels clearly more likely (training/fewlabels.py)
     levers) sweep=(levers --seeds 0 "${protocol[@]}")
             gpu_processes=8 ;;  # the whole grid
     # the report's loss (the sweep turns the additions off), long enough to overfit

@@ -81,6 +81,25 @@ def labelled_loss(
     return total / max(1, len(images))
 
 
+@torch.no_grad()
+def label_log_likelihoods(
+    model: CCVAE, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> list[float]:
+    """log q(y_i|x_i) of each digit under the classifier `evaluate` reads (its argmax is the
+    prediction there): a measure of fit that keeps moving where accuracy has saturated, and,
+    digit by digit, comparable between two models read on the same digits."""
+    was_training = model.training
+    device = next(model.parameters()).device
+    model.eval()
+    out = []
+    for start in range(0, len(images), batch_size):
+        x = to_float(images[start : start + batch_size]).to(device)
+        log_q = model.classify(x).log_softmax(-1).cpu()
+        out += log_q.gather(1, labels[start : start + batch_size, None]).squeeze(1).tolist()
+    model.train(was_training)
+    return out
+
+
 def generation_quality(
     model: CCVAE,
     judge: Judge,

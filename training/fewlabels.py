@@ -39,9 +39,10 @@ def fewlabels_table(rows: list[Row]) -> str:
     return markdown(head, lines) + "\n"
 
 
-LEVERS_MARGIN = 2
-"""Validation digits by which a grid point must beat the protocol's own point to replace it:
-one digit of 100 is within the noise of a single draw."""
+LEVERS_Z = 2.5
+"""Standard errors of the paired difference by which a grid point's mean validation log q(y|x)
+must exceed the protocol's own point's to replace it: one-sided, Bonferroni over the grid's
+seven other points (0.05 / 7 ≈ 0.007, z ≈ 2.45), so that noise alone seldom picks one."""
 
 
 def digits_right(row: Row) -> list[int]:
@@ -49,36 +50,62 @@ def digits_right(row: Row) -> list[int]:
     return [round(r["val_accuracy"] * row.cfg.validation) for r in row.results]
 
 
+def validation_nll(row: Row) -> float:
+    """The mean -log q(y|x) of the row's first run over its validation digits, nats a digit."""
+    log_q = row.results[0]["validation_log_q"]
+    return -sum(log_q) / len(log_q)
+
+
+def paired_z(point: Row, own: Row) -> float:
+    """How far `point` reads its validation digits' labels more likely than `own`, in standard
+    errors: d_i = log q_point(y_i|x_i) − log q_own(y_i|x_i) over the same n digits,
+    z = mean(d) / (sd(d) / √n); 0 where the two do not differ at all."""
+    a, b = point.results[0]["validation_log_q"], own.results[0]["validation_log_q"]
+    d = [x - y for x, y in zip(a, b, strict=True)]
+    n, mean = len(d), sum(d) / len(d)
+    sd = (sum((x - mean) ** 2 for x in d) / (n - 1)) ** 0.5
+    return mean / (sd / n**0.5) if sd > 0 else 0.0
+
+
 def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
     """The grid point the rule chooses, decided on validation digits alone: the protocol's own
-    point (the sweep's base settings) stays unless another reads at least LEVERS_MARGIN more
-    of them right; of several that do, the most, then the first in the grid's order."""
-    if any(not row.results for row in rows):
-        done = sum(bool(row.results) for row in rows)
+    point (the sweep's base settings) stays unless another reads their labels more likely, by
+    at least LEVERS_Z standard errors of the paired difference; of several that do, the
+    largest z, then the first in the grid's order. Digits right do not choose: at 100 labels
+    the protocol's point reads 99 of its 100, so a count could not tell the points apart."""
+    done = sum(bool(row.results) and "validation_log_q" in row.results[0] for row in rows)
+    if done < len(rows):
         return f"No setting is chosen until every grid point is in ({done} of {len(rows)})."
-    right = {row.tag: digits_right(row)[0] for row in rows}
     own = next(row for row in rows if row.cfg.loss == base.loss)
-    best = max(right, key=lambda tag: right[tag])  # the first of the most, in the grid's order
-    if right[best] - right[own.tag] < LEVERS_MARGIN:
-        missed = own.cfg.validation - right[own.tag]
-        could = "no other point reads" if missed >= LEVERS_MARGIN else (
-            f"of {own.cfg.validation} digits, no other point could read")  # fmt: skip
-        return (f"Chosen: the protocol's own point ({own.tag}), {right[own.tag]} validation "
-                f"digits right; {could} {LEVERS_MARGIN} more right.")  # fmt: skip
-    return (f"Chosen: {best}, {right[best]} validation digits right against the protocol's "
-            f"{right[own.tag]} ({own.tag}); it is trained on every draw next.")  # fmt: skip
+    z = {row.tag: paired_z(row, own) for row in rows if row is not own}
+    best = max(z, key=lambda tag: z[tag])  # the first of the largest, in the grid's order
+    if z[best] < LEVERS_Z:
+        return (f"Chosen: the protocol's own point ({own.tag}), validation NLL "
+                f"{validation_nll(own):.4f} nats a digit; no other point's is lower by "
+                f"{LEVERS_Z} standard errors (the nearest: {best}, "
+                f"z = {z[best]:.2f}).")  # fmt: skip
+    point = next(row for row in rows if row.tag == best)
+    return (f"Chosen: {best}, validation NLL {validation_nll(point):.4f} nats a digit against "
+            f"the protocol's {validation_nll(own):.4f} ({own.tag}), z = {z[best]:.2f}; it is "
+            "trained on every draw next.")  # fmt: skip
 
 
-def levers_table(rows: list[Row]) -> str:
-    """The levers' grid on one draw: what chooses (validation digits at the final epoch), then
-    what is read only afterwards (test error, generation) and whether each run had settled."""
-    head = ["setting", "validation digits right", "test error %", "judge reads label %",
+def levers_table(base: TrainConfig, rows: list[Row]) -> str:
+    """The levers' grid on one draw: what chooses (the validation digits' log q(y|x) at the
+    final epoch, against the protocol's own point, the row whose z is 0), then what is read only
+    afterwards (test error, generation) and whether each run had settled."""
+    head = ["setting", "validation digits right", "validation NLL, nats a digit",
+            "z against the protocol's point", "test error %", "judge reads label %",
             *CURVE_HEAD]  # fmt: skip
+    measured = [row for row in rows if row.results and "validation_log_q" in row.results[0]]
+    own = next((row for row in measured if row.cfg.loss == base.loss), None)
     lines = []
     for row in rows:
         r, right = row.results, digits_right(row)
+        nll = f"{validation_nll(row):.4f}" if row in measured else "–"
+        z = f"{paired_z(row, own):.2f}" if row in measured and own else "–"
         lines.append([
-            row.tag, f"{right[0]} of {row.cfg.validation}" if right else "–",
+            row.tag, f"{right[0]} of {row.cfg.validation}" if right else "–", nll, z,
             mean_std([1 - x["test_accuracy"] for x in r], 100),
             column(r, "generation_fidelity", 100, 1), *curve_cells(row),
         ])  # fmt: skip
@@ -87,13 +114,16 @@ def levers_table(rows: list[Row]) -> str:
 
 LEVERS_NOTE = (
     "The levers at 100 labels on draw 0, every other setting the few-label protocol's "
-    "(fewlabels/README.md). The rule, written before the grid ran: a setting is chosen on the "
-    "validation digits alone (as many as S holds), at the final epoch; the protocol's own point "
-    f"stays unless another reads at least {LEVERS_MARGIN} more of them right (of several that "
-    "do, the most, then the first in the grid's order); the test column is read only afterwards "
-    "and chooses nothing. A chosen point is then trained on every draw. Where the protocol's "
-    f"own point misses fewer than {LEVERS_MARGIN} validation digits, no point can replace it: "
-    "the grid then shows what the levers do without choosing among them."
+    "(fewlabels/README.md). The rule, written before any point but the protocol's own had "
+    "trained: a setting is chosen on the validation digits alone (as many as S holds), at the "
+    "final epoch, by how likely it reads their labels, log q(y|x) digit by digit; the "
+    "protocol's own point stays unless another's mean is higher by at least "
+    f"{LEVERS_Z} standard errors of the paired difference (one-sided, Bonferroni over the "
+    "seven other points); of several that do, the largest z, then the first in the grid's "
+    "order. The test column is read only afterwards and chooses nothing. A chosen point is then "
+    "trained on every draw. A first rule counted digits right, and was replaced before any "
+    "other point trained: the protocol's point reads 99 of its 100, so no count could have "
+    "told the points apart."
 )
 
 

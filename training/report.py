@@ -194,7 +194,14 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
     elif sweep == "levers":
         varied = settings(base, ("labels", "validation", "threshold", "consistency", "beta_c"))
         text = f"# Sweep: levers\n\nMade by `{command}`. Base settings: {varied}. "
-        text += LEVERS_NOTE + "\n\n" + levers_table(rows) + "\n" + levers_choice(base, rows) + "\n"
+        text += (
+            LEVERS_NOTE
+            + "\n\n"
+            + levers_table(base, rows)
+            + "\n"
+            + levers_choice(base, rows)
+            + "\n"
+        )
     else:
         text = f"# Sweep: {sweep}\n\nMade by `{command}`. Base settings: {settings(base)}. "
         text += SWEEP_NOTE + "\n\n" + table(sweep, rows)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
+import shutil
 from dataclasses import replace
 
 import pytest
+import torch
 
 from tests.conftest import REPO
 from tests.training.conftest import TINY_MODEL
@@ -83,6 +86,28 @@ def test_levers_sweep_is_a_grid_at_100_labels_with_s_sized_validation():
         (t, w, b) for t in (0.9, 0.95) for w in (25.0, 50.0) for b in (None, 0.1)
     }
     assert all((c.labels, c.validation, c.selection) == (100, 100, "last") for _, c in runs)
+
+
+def test_a_run_measured_before_the_levers_asked_for_its_validation_digits_gets_them_alone(
+    tmp_path, trained_run, mnist_dir
+):
+    """The levers' rule pairs grid points on log q(y|x) of each validation digit; draw 0 at 100
+    labels was measured by the fewlabels sweep before the rule needed them."""
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    checkpoint = torch.load(run / "best.pt", weights_only=False)
+    cfg = replace(TrainConfig.from_dict(checkpoint["train_config"]), data_dir=str(mnist_dir))
+    measured = {"val_accuracy": checkpoint["val_accuracy"], "test_accuracy": 0.5}
+    (run / "result.json").write_text(json.dumps(measured))
+    result = experiment.run_one(cfg, run, None, torch.device("cpu"), extras=("validation_log_q",))
+    log_q = result.pop("validation_log_q")
+    assert result == measured  # the other measures stand as they were
+    assert len(log_q) == 1000 and all(v <= 0 for v in log_q)  # validation: min(5000, 6000 / 6)
+    assert json.loads((run / "result.json").read_text())["validation_log_q"] == log_q
+    # read on the checkpoint the run is measured by: its own validation accuracy, digit by digit
+    read_right = sum(v > math.log(0.5) for v in log_q) / len(log_q)
+    assert read_right <= checkpoint["val_accuracy"] + 1e-9
+    assert sum(log_q) / len(log_q) > math.log(0.1)  # a trained classifier: above chance
 
 
 def test_shards_train_disjoint_runs_and_the_last_call_tabulates_them_all(tmp_path, mnist_dir):
