@@ -3,19 +3,21 @@
 #
 #   usage: results/cpu.sh [CODE_DIR] SWEEP [PROCESSES [K...]]   (SWEEP: fewlabels, levers or claims)
 #
-# PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`; K... starts only those
-# shards, e.g. one whose core has just come free, by default all of them; with PROCESSES the sweep's
-# size, shard K is run K alone), each under `nice -n 19` with one torch thread, each training its
-# runs in the sweep's order and measuring each once trained. A run continues from its last.pt
-# exactly as if it had never stopped, and a run with its result.json is only read, so calling this
-# again in a later session continues the sweep. SEEDS=2 narrows it to one seed's runs
-# (results/sweeps.sh holds the flags).
+# PROCESSES (default 2, one a core) share the sweep's runs (`--shard K/N`; K... picks shards, by
+# default all of them; with PROCESSES the sweep's size, shard K is run K alone). The shards are a
+# queue, worked through in the order given by as many lanes as this machine has cores (LANES, at
+# most one a shard): each lane trains the first shard no other has taken, and takes the next when
+# it ends, so that `cpu.sh fewlabels 24 15 6 7 8` keeps both cores busy through four runs. Each
+# trains under `nice -n 19` with one torch thread, and is measured once trained. A run continues
+# from its last.pt exactly as if it had never stopped, and a run with its result.json is only
+# read, so calling this again in a later session continues the sweep. SEEDS=2 narrows it to one
+# seed's runs (results/sweeps.sh holds the flags).
 #
 # CODE_DIR (default /work/runs-SWEEP) is a detached worktree of the commit the sweep started
 # from, with a venv in CODE_DIR/.venv (as results/fewlabels/README.md makes one), so that a later
-# change to training/ cannot alter a run half-way. Each process logs to
-# /work/SWEEP-shard<K>.log and appends its PID to /work/training.pids (benchmarks pause those
-# with kill -STOP / -CONT); results/collect.sh brings finished runs in.
+# change to training/ cannot alter a run half-way. Each shard logs to /work/SWEEP-shard<K>.log
+# and appends its PID to /work/training.pids (benchmarks pause those with kill -STOP / -CONT);
+# /work/SWEEP-queue.log says when each shard started. results/collect.sh brings finished runs in.
 set -euo pipefail
 # shellcheck source=results/sweeps.sh
 source "$(dirname "$0")/sweeps.sh"
@@ -32,12 +34,33 @@ if [[ -n $running ]] && grep -qv -- "/$processes\$" <<< "$running"; then
     "which could train one of the same runs: wait for those, or stop them (they resume)" >&2
   exit 1
 fi
-for k in "${shards[@]}"; do
-  if grep -qxF -- "--shard $k/$processes" <<< "$running"; then
-    echo "$name, shard $k/$processes: already training, left alone"; continue
-  fi
-  nohup nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
-    --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
-  echo $! >> /work/training.pids
-  echo "$name, shard $k/$processes: pid $! -> $code/results/runs"
+
+# a lane: each shard of the queue in turn that no lane holds the lock of and no other process
+# trains (one started by hand, say); the lock is held by the training process itself, so it
+# lasts exactly as long as the run trains, and a session's end releases it
+lane() {
+  local k lock
+  for k in "$@"; do
+    exec {lock}> "/work/$name-shard$k.lock"
+    if flock -n "$lock" && ! pgrep -f -- "ccvae-experiment $name .*--shard $k/$processes\$" \
+        > /dev/null; then
+      nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
+        --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
+      echo $! >> /work/training.pids
+      echo "$(date -u +%FT%TZ) $name, shard $k/$processes: pid $! -> $code/results/runs" >> "$queue"
+      wait $! || true  # a run that fails leaves its log; the lane goes on with the queue
+    fi
+    exec {lock}>&-
+  done
+}
+
+queue=/work/$name-queue.log
+lanes=${LANES:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)}  # cores
+(( lanes > ${#shards[@]} )) && lanes=${#shards[@]}
+for ((i = 0; i < lanes; i++)); do
+  (trap '' HUP; lane "${shards[@]}") > /dev/null 2>&1 &
+  sleep 1  # in the queue's order: the first lane takes the first shard
 done
+echo "$name: shards ${shards[*]} of $processes queued on $lanes lane(s); each start is logged" \
+  "to $queue:"
+tail -n "$lanes" "$queue" 2>/dev/null || true
