@@ -7,7 +7,8 @@
 # default all of them; with PROCESSES the sweep's size, shard K is run K alone). The shards are a
 # queue, worked through in the order given by as many lanes as this machine has cores (LANES, at
 # most one a shard): each lane trains the first shard no other has taken, and takes the next when
-# it ends, so that `cpu.sh fewlabels 24 15 6 7 8` keeps both cores busy through four runs. Each
+# it ends, so that `cpu.sh fewlabels 24 15 6 7 8` keeps both cores busy through four runs (a
+# shard already training in another process holds its lane until it ends). Each
 # trains under `nice -n 19` with one torch thread, and is measured once trained. A run continues
 # from its last.pt exactly as if it had never stopped, and a run with its result.json is only
 # read, so calling this again in a later session continues the sweep. SEEDS=2 narrows it to one
@@ -35,20 +36,25 @@ if [[ -n $running ]] && grep -qv -- "/$processes\$" <<< "$running"; then
   exit 1
 fi
 
-# a lane: each shard of the queue in turn that no lane holds the lock of and no other process
-# trains (one started by hand, say); the lock is held by the training process itself, so it
-# lasts exactly as long as the run trains, and a session's end releases it
+# a lane: each shard of the queue in turn that no other lane holds the lock of. The lock is held
+# by the training process itself, so it lasts exactly as long as the run trains and a session's
+# end releases it. A shard that a process without the lock trains (one started by hand) occupies
+# a core as a lane would: the lane waits for it to end, then goes on with the queue.
 lane() {
-  local k lock
+  local k lock other
   for k in "$@"; do
     exec {lock}> "/work/$name-shard$k.lock"
-    if flock -n "$lock" && ! pgrep -f -- "ccvae-experiment $name .*--shard $k/$processes\$" \
-        > /dev/null; then
-      nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
-        --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
-      echo $! >> /work/training.pids
-      echo "$(date -u +%FT%TZ) $name, shard $k/$processes: pid $! -> $code/results/runs" >> "$queue"
-      wait $! || true  # a run that fails leaves its log; the lane goes on with the queue
+    if flock -n "$lock"; then
+      other=$(pgrep -f -- "ccvae-experiment $name .*--shard $k/$processes\$" | head -n 1 || true)
+      if [[ -n $other ]]; then
+        while kill -0 "$other" 2> /dev/null; do sleep 20; done
+      else
+        nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
+          --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
+        echo $! >> /work/training.pids
+        echo "$(date -u +%FT%TZ) $name, shard $k/$processes: pid $! -> $code/results/runs" >> "$queue"
+        wait $! || true  # a run that fails leaves its log; the lane goes on with the queue
+      fi
     fi
     exec {lock}>&-
   done
