@@ -241,6 +241,7 @@ def run_sweep(sweep: str, base: TrainConfig, seeds: list[int], out: Path,
         if result is not None:
             row.results.append(result)
             row.dirs.append(run_dir)
+            row.seeds.append(run_cfg.seed)
     return write_report(sweep, base, list(rows.values()), out, command)
 
 

@@ -15,9 +15,11 @@ from training.config import TrainConfig
 from training.fewlabels import (
     FEWLABELS_NOTE,
     LEVERS_NOTE,
+    PAIRED_NOTE,
     fewlabels_table,
     levers_choice,
     levers_table,
+    paired_table,
 )
 from training.figures import Curve, comparison, intervention_tradeoff
 from training.tables import Row, column, judge_fd_cell, markdown, mean_std
@@ -191,6 +193,7 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
         varied = settings(base, ("model_kind", "labels", "validation"))
         text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "
         text += FEWLABELS_NOTE + "\n\n" + fewlabels_table(rows)
+        text += "\n" + PAIRED_NOTE + "\n\n" + paired_table(rows)
     elif sweep == "levers":
         varied = settings(base, ("labels", "validation", "threshold", "consistency", "beta_c"))
         text = f"# Sweep: levers\n\nMade by `{command}`. Base settings: {varied}. "

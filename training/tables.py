@@ -4,7 +4,7 @@ the markdown a table is written in. Nothing here trains or measures."""
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.config import TrainConfig
@@ -12,12 +12,14 @@ from training.config import TrainConfig
 
 @dataclass
 class Row:
-    """One configuration of a sweep: its tag, config (seed aside), and its measured runs."""
+    """One configuration of a sweep: its tag, config (seed aside), and its measured runs, with
+    each run's folder and seed (its label draw) in the same order."""
 
     tag: str
     cfg: TrainConfig
     results: list[dict]
     dirs: list[Path]
+    seeds: list[int] = field(default_factory=list)
 
 
 def mean_std(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
