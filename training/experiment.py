@@ -13,9 +13,8 @@ training.report write its table and figures.
              latent size 16 vs 128, measured for each of the report's observations
              (training/claims.py)
     levers   the few-label levers at 100 labels on a 2×2×2 grid: the pseudo-label threshold (0.9,
-             0.95), its weight (25, 50) and β_c (β's, 0.1); a setting is chosen on the 100
-             validation digits' log q(y|x) at the final epoch, never by test
-             (training/fewlabels.py)
+             0.95), its weight (25, 50) and β_c (β's, 0.1), chosen on the 100 validation digits'
+             log q(y|x) at the final epoch, never by test (training/fewlabels.py)
     fewlabels  issue 18's protocol: the CCVAE at 100, 600, 1,000 and 3,000 labels, the CVAE and
              M2 at 100 and 1,000, each with a validation set of S's size (pass the protocol's
              flags: --selection last --ema 0.999 --epochs 50 ...)
@@ -51,11 +50,12 @@ from training.data import load_mnist, load_training_split
 from training.density import fit_training_density
 from training.epochs import METRICS, epoch_seconds
 from training.evaluate import evaluate, generation_quality, label_log_likelihoods
+from training.fewlabels import FEW_LABEL_BUDGETS
 from training.figures import make_figures
 from training.intervention import intervention_quality, keep_curve
 from training.judge import judge_sha256, load_judge
 from training.model import CCVAE
-from training.report import BASELINE_BUDGETS, FEW_LABEL_BUDGETS, write_report
+from training.report import BASELINE_BUDGETS, write_report
 from training.tables import Row
 from training.train import add_train_args, resolve_device, selected_checkpoint, train
 
@@ -64,8 +64,8 @@ SWEEPS = ("beta", "latent", "labels", "objective", "ablation", "baselines", "lab
 
 
 EXTRA_MEASURES = {"fewlabels": ("cas",), "claims": ("claims",), "levers": ("validation_log_q",)}
-"""The measures some sweeps add: the classification accuracy score (a minute of CPU a run), and
-the report's claims (training.claims)."""
+"""What some sweeps add: the classification accuracy score (a minute of CPU a run), the report's
+claims (training.claims), and log q(y|x) of each validation digit (training.fewlabels)."""
 
 
 def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
@@ -78,15 +78,15 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
         ]
     split = {total: replace(model, latent_c=total // 2, latent_s=total - total // 2)
              for total in (16, 128)}  # fmt: skip
+    report_loss = replace(loss, consistency=0.0, generation=0.0, beta_c=None)  # the report's own
     if name == "latent":
         return [(f"latent={t}", replace(base, model=m)) for t, m in split.items()]
     if name == "labels":
-        budgets = (100, 600, 1000, 3000, None)
+        budgets = (*FEW_LABEL_BUDGETS, None)
         return [(f"labels={n or 'all'}", replace(base, labels=n)) for n in budgets]
     if name == "objective":
         return [(f"objective={o}", replace(base, objective=o)) for o in ("simple", "ccvae")]
     if name == "ablation":
-        report_loss = replace(loss, consistency=0.0, generation=0.0, beta_c=None)
         return [
             ("report's loss", replace(base, augment=False, loss=report_loss)),
             ("+ augment, pseudo-labels", replace(base, loss=replace(loss, generation=0.0))),
@@ -101,7 +101,6 @@ def sweep_configs(name: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]
             for kind in MODELS
         ]
     if name == "claims":  # the report's loss alone, nothing of this project's additions
-        report_loss = replace(loss, consistency=0.0, generation=0.0, beta_c=None)
         report = replace(base, augment=False, strong_augment=False, loss=report_loss)
         betas = [(f"beta={b}", replace(report, loss=replace(report_loss, beta=b)))
                  for b in (0.001, 0.05, 0.2, 0.4)]  # fmt: skip

@@ -6,9 +6,98 @@ measures.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import NamedTuple
+
 from training.config import TrainConfig
 from training.epochs import FALL_WINDOW, METRICS, last_fall
 from training.tables import Row, column, judge_fd_cell, markdown, mean_std
+
+FEW_LABEL_BUDGETS = (100, 600, 1000, 3000)
+PROTOCOL_DRAWS = 3
+"""Label draws the protocol reports each model at each budget over (issue 18: at least 3)."""
+
+
+class Method(NamedTuple):
+    """A row of the comparison: a method's MNIST test error (%) by label budget, with what it
+    used. Published errors are (mean, sd), sd None where the paper gives only the mean."""
+
+    name: str
+    errors: dict[int, tuple[float, float | None]]
+    augmentation: str
+    pseudo_labels: str
+    architecture: str
+
+
+IN_HOUSE = {
+    "ccvae": Method("CCVAE, this project (z_c 64, FixMatch pair)", {},
+                    "weak affine + FixMatch strong view", "yes, τ 0.95, weight = α",
+                    "conv VAE, split latent, linear q(y\\|z_c)"),
+    "cvae": Method("CVAE, this project, same protocol", {}, "same as CCVAE", "same",
+                   "same bodies, one latent"),
+    "m2": Method("M2, this project, same protocol", {}, "same as CCVAE", "same",
+                 "same bodies, M2's q(z\\|x,y), p(x\\|y,z)"),
+}  # fmt: skip
+"""The in-house rows' descriptions; their errors come from the fewlabels sweep's runs."""
+
+PUBLISHED = (
+    Method("M2 (Kingma et al., 2014)",
+           {100: (11.97, 1.71), 600: (4.94, None), 1000: (3.60, None), 3000: (3.92, None)},
+           "none", "none", "MLP"),
+    Method("M1+M2 (Kingma et al., 2014)",
+           {100: (3.33, 0.14), 600: (2.59, None), 1000: (2.40, None), 3000: (2.18, None)},
+           "none", "none", "MLP, M2 on M1's VAE features"),
+    Method("ADGM (Maaløe et al., 2016)", {100: (0.96, 0.02)}, "none", "none",
+           "MLP, auxiliary variable"),
+    Method("Ladder network (Rasmus et al., 2015)", {100: (1.06, 0.37), 1000: (0.84, None)},
+           "Gaussian noise at every layer", "none", "MLP (permutation-invariant)"),
+    Method("Improved-GAN, feature matching (Salimans et al., 2016)", {100: (0.93, 0.07)},
+           "none (noise in the discriminator)", "none", "MLP discriminator, weight norm"),
+)  # fmt: skip
+"""The papers' own figures, as results/comparison.md cites them."""
+
+
+def comparison_table(rows: list[Row]) -> str:
+    """results/comparison.md's table: the fewlabels sweep's models, mean ± sd over their label
+    draws (a cell names its draws while fewer than PROTOCOL_DRAWS are in), then the published
+    methods, each with what it used."""
+    head = ["method", *(f"{n:,}" for n in FEW_LABEL_BUDGETS), "augmentation", "pseudo-labels",
+            "architecture"]  # fmt: skip
+    errors: dict[str, dict[int, str]] = {}
+    for row in rows:
+        if not row.results:
+            continue
+        cell = mean_std([1 - r["test_accuracy"] for r in row.results], 100)
+        if len(row.results) < PROTOCOL_DRAWS:
+            some = ", ".join(map(str, sorted(row.seeds)))
+            cell += f" (draw{'s' * (len(row.seeds) > 1)} {some} only)"
+        errors.setdefault(row.cfg.model_kind, {})[row.cfg.labels] = cell
+    published = {m.name: {n: f"{e:.2f}" + (f" ± {sd:.2f}" if sd else "")
+                          for n, (e, sd) in m.errors.items()} for m in PUBLISHED}  # fmt: skip
+    lines = []
+    for key, m in [*IN_HOUSE.items(), *((m.name, m) for m in PUBLISHED)]:
+        cells = errors.get(key) or published.get(key, {})
+        lines.append([m.name, *(cells.get(n, "–") for n in FEW_LABEL_BUDGETS), m.augmentation,
+                      m.pseudo_labels, m.architecture])  # fmt: skip
+    return markdown(head, lines) + "\n"
+
+
+TABLE_START = "<!-- the table below is written by `results/collect.sh fewlabels`"
+TABLE_END = "<!-- end of the table -->"
+
+
+def write_comparison(path: Path, rows: list[Row]) -> None:
+    """Put the comparison table between its two markers in `path`, the prose around it as it
+    was; a file without the markers is left alone."""
+    if not path.exists():
+        return
+    text = path.read_text()
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        return
+    start = text.index("\n", start) + 1
+    path.write_text(text[:start] + "\n" + comparison_table(rows) + "\n" + text[end:])
+
 
 CURVE_HEAD = [f"objective's fall, last {FALL_WINDOW} epochs %", "unlabelled past τ, last epoch %"]
 

@@ -16,18 +16,19 @@ from training.fewlabels import (
     FEWLABELS_NOTE,
     LEVERS_NOTE,
     PAIRED_NOTE,
+    PUBLISHED,
     fewlabels_table,
     levers_choice,
     levers_table,
     paired_table,
+    write_comparison,
 )
 from training.figures import Curve, comparison, intervention_tradeoff
 from training.tables import Row, column, judge_fd_cell, markdown, mean_std
 
 # Kingma et al. (2014), M2, MNIST test error (%) by number of labels.
-M2_PUBLISHED_ERROR = {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92}
+M2_PUBLISHED_ERROR = {n: error for n, (error, _) in PUBLISHED[0].errors.items()}
 BASELINE_BUDGETS: tuple[int | None, ...] = (100, 1000, None)
-FEW_LABEL_BUDGETS = (100, 600, 1000, 3000)
 # The CCVAE's intervention carrying this share of z_c's own offset gets a row of its own.
 TABLE_KEEP = "0.5"
 SAME = "〃"
@@ -194,6 +195,7 @@ def write_report(sweep: str, base: TrainConfig, rows: list[Row], out: Path, comm
         text = f"# Sweep: fewlabels\n\nMade by `{command}`. Base settings: {varied}. "
         text += FEWLABELS_NOTE + "\n\n" + fewlabels_table(rows)
         text += "\n" + PAIRED_NOTE + "\n\n" + paired_table(rows)
+        write_comparison(out / "comparison.md", rows)
     elif sweep == "levers":
         varied = settings(base, ("labels", "validation", "threshold", "consistency", "beta_c"))
         text = f"# Sweep: levers\n\nMade by `{command}`. Base settings: {varied}. "

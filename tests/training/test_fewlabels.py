@@ -12,7 +12,17 @@ import pytest
 
 from training.config import LossWeights, TrainConfig
 from training.experiment import sweep_configs
-from training.fewlabels import LEVERS_Z, levers_choice, levers_table, paired_table, paired_z
+from training.fewlabels import (
+    LEVERS_Z,
+    TABLE_END,
+    TABLE_START,
+    comparison_table,
+    levers_choice,
+    levers_table,
+    paired_table,
+    paired_z,
+    write_comparison,
+)
 from training.tables import Row
 
 PROTOCOL = TrainConfig(selection="last", loss=LossWeights(threshold=0.95, consistency=50.0))
@@ -121,3 +131,34 @@ def test_each_baseline_meets_the_ccvae_on_the_draws_both_have_trained_in_the_dra
     assert "| cvae | 100 | 0, 2 | 0.40 ± 0.44 | +0.09, +0.71 | 0.0 ± 0.0 | 0.0 ± 0.0 |" in table
     assert "| m2 | 100 | none yet | – | – | – | – |" in table
     assert "| 1000 |" not in table
+
+
+def test_the_comparison_gives_each_model_its_mean_over_draws_and_names_draws_while_few():
+    rows = [
+        budget("ccvae", {0: 0.0256, 1: 0.0123, 2: 0.0150}),
+        budget("ccvae", {1: 0.01, 0: 0.02}, labels=1000),
+        budget("cvae", {0: 0.0265}),
+        budget("m2", {}),
+    ]
+    table = comparison_table(rows)
+    assert "| CCVAE, this project (z_c 64, FixMatch pair) | 1.76 ± 0.70 | – | " in table
+    assert "| – | 1.50 ± 0.71 (draws 0, 1 only) | – |" in table
+    assert "| CVAE, this project, same protocol | 2.65 (draw 0 only) | – | – | – |" in table
+    assert "| M2, this project, same protocol | – | – | – | – |" in table
+    assert "| M1+M2 (Kingma et al., 2014) | 3.33 ± 0.14 | 2.59 | 2.40 | 2.18 | none |" in table
+
+
+def test_the_comparison_is_written_between_its_markers_and_the_prose_is_left_as_it_was(tmp_path):
+    page = tmp_path / "comparison.md"
+    page.write_text(f"# Prose\n\n{TABLE_START} -->\n| old |\n\n{TABLE_END}\n\nMore prose.\n")
+    write_comparison(page, [budget("cvae", {0: 0.0265})])
+    text = page.read_text()
+    assert text.startswith(f"# Prose\n\n{TABLE_START} -->\n\n| method |")
+    assert "| old |" not in text and "2.65 (draw 0 only)" in text
+    assert text.endswith(f"|\n\n{TABLE_END}\n\nMore prose.\n")
+    write_comparison(page, [budget("cvae", {0: 0.0265})])
+    assert page.read_text() == text  # written again, the same page
+    unmarked = tmp_path / "other.md"
+    unmarked.write_text("no markers\n")
+    write_comparison(unmarked, [])
+    assert unmarked.read_text() == "no markers\n"
