@@ -6,6 +6,7 @@ measures.
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,10 +41,11 @@ IN_HOUSE = {
 }  # fmt: skip
 """The in-house rows' descriptions; their errors come from the fewlabels sweep's runs."""
 
+M2_PUBLISHED = Method("M2 (Kingma et al., 2014)",
+                      {100: (11.97, 1.71), 600: (4.94, None), 1000: (3.60, None),
+                       3000: (3.92, None)}, "none", "none", "MLP")  # fmt: skip
 PUBLISHED = (
-    Method("M2 (Kingma et al., 2014)",
-           {100: (11.97, 1.71), 600: (4.94, None), 1000: (3.60, None), 3000: (3.92, None)},
-           "none", "none", "MLP"),
+    M2_PUBLISHED,
     Method("M1+M2 (Kingma et al., 2014)",
            {100: (3.33, 0.14), 600: (2.59, None), 1000: (2.40, None), 3000: (2.18, None)},
            "none", "none", "MLP, M2 on M1's VAE features"),
@@ -180,6 +182,11 @@ def digits_right(row: Row) -> list[int]:
     return [round(r["val_accuracy"] * row.cfg.validation) for r in row.results]
 
 
+def has_log_q(row: Row) -> bool:
+    """Whether a grid point's run is in with the log q(y|x) of its validation digits."""
+    return bool(row.results) and "validation_log_q" in row.results[0]
+
+
 def validation_nll(row: Row) -> float:
     """The mean -log q(y|x) of the row's first run over its validation digits, nats a digit."""
     log_q = row.results[0]["validation_log_q"]
@@ -192,9 +199,8 @@ def paired_z(point: Row, own: Row) -> float:
     z = mean(d) / (sd(d) / √n); 0 where the two do not differ at all."""
     a, b = point.results[0]["validation_log_q"], own.results[0]["validation_log_q"]
     d = [x - y for x, y in zip(a, b, strict=True)]
-    n, mean = len(d), sum(d) / len(d)
-    sd = (sum((x - mean) ** 2 for x in d) / (n - 1)) ** 0.5
-    return mean / (sd / n**0.5) if sd > 0 else 0.0
+    sd = statistics.stdev(d)
+    return statistics.mean(d) / (sd / len(d) ** 0.5) if sd > 0 else 0.0
 
 
 def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
@@ -203,7 +209,7 @@ def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
     at least LEVERS_Z standard errors of the paired difference; of several that do, the
     largest z, then the first in the grid's order. Digits right do not choose: at 100 labels
     the protocol's point reads 99 of its 100, so a count could not tell the points apart."""
-    done = sum(bool(row.results) and "validation_log_q" in row.results[0] for row in rows)
+    done = sum(map(has_log_q, rows))
     if done < len(rows):
         return f"No setting is chosen until every grid point is in ({done} of {len(rows)})."
     own = next(row for row in rows if row.cfg.loss == base.loss)
@@ -227,7 +233,7 @@ def levers_table(base: TrainConfig, rows: list[Row]) -> str:
     head = ["setting", "validation digits right", "validation NLL, nats a digit",
             "z against the protocol's point", "test error %", "judge reads label %",
             *CURVE_HEAD]  # fmt: skip
-    measured = [row for row in rows if row.results and "validation_log_q" in row.results[0]]
+    measured = [row for row in rows if has_log_q(row)]
     own = next((row for row in measured if row.cfg.loss == base.loss), None)
     lines = []
     for row in rows:
