@@ -64,6 +64,20 @@ class LatentSpec(_Frozen):
     s: int = Field(gt=0)
 
 
+class ProtocolSpec(_Frozen):
+    """How the model got its labels and was chosen (training's `TrainConfig.protocol`)."""
+
+    labels: int | Literal["all"] = Field(description="Labelled training digits, or all of them.")
+    label_draw: int | None = Field(
+        description="Which balanced draw of the labelled digits (the training seed); none with all."
+    )
+    selection: Literal["best", "last"] = Field(
+        description="best: the epoch of best validation accuracy; last: the fixed final epoch."
+    )
+    epoch: int | None = Field(description="The epoch the exported weights are from.")
+    statement: str = Field(description="The above, and the weight averaging, in one sentence.")
+
+
 class OODSpec(_Frozen):
     """The out-of-distribution score's calibration on held-out training digits."""
 
@@ -102,6 +116,7 @@ class Manifest(_Frozen):
     latent: LatentSpec
     files: dict[str, ModelFile]
     training: dict[str, Any] = Field(default_factory=dict)
+    protocol: ProtocolSpec | None = None
     metrics: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, Any] = Field(default_factory=dict)
     ood: OODSpec | None = None

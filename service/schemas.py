@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.manifest import OODSpec
+from service.manifest import OODSpec, ProtocolSpec
 
 _PROBABILITIES = [0.0, 0.0, 0.001, 0.002, 0.0, 0.0, 0.0, 0.995, 0.0, 0.002]
 
@@ -136,6 +136,11 @@ class ModelInfo(BaseModel):
     metrics: dict[str, Any] = Field(description="Test-set measures written at export.")
     versions: dict[str, Any] = Field(description="Library versions the model was exported with.")
     training: dict[str, Any] = Field(description="The training run's settings.")
+    protocol: ProtocolSpec | None = Field(
+        default=None,
+        description="How the model got its labels and was chosen (absent from models exported "
+        "before manifests stated it).",
+    )
     provider: str = Field(description="The onnxruntime execution provider the sessions run on.")
     device: str = Field(description="The device setting the provider was chosen from.")
     batching: bool

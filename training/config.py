@@ -140,6 +140,33 @@ class TrainConfig:
         nested = {"model": ModelConfig.from_dict, "loss": lambda v: LossWeights(**v)}
         return cls(**{k: nested[k](v) if k in nested else v for k, v in d.items()})
 
+    def protocol(self, epoch: int | None) -> dict[str, Any]:
+        """How a model trained by this run got its labels and was chosen, for its manifest: the
+        label count, the label draw (the seed draws S), the checkpoint rule, and one sentence."""
+        if self.labels is None:
+            labels = "every training digit not held out for validation is labelled"
+        else:
+            per_class = self.labels // self.model.num_classes
+            labels = f"{self.labels} labelled digits, {per_class} per class, label draw {self.seed}"
+        if self.selection == "last":
+            chosen = (
+                f"measured at its fixed final epoch {epoch}: no checkpoint is chosen on labelled "
+                f"data (its {self.validation} validation digits choose none)"
+            )
+        else:
+            chosen = (
+                f"measured at the epoch of best accuracy on {self.validation} labelled validation "
+                f"digits (epoch {epoch})"
+            )
+        weights = f"; weights averaged (EMA, decay {self.ema})" if self.ema else ""
+        return {
+            "labels": "all" if self.labels is None else self.labels,
+            "label_draw": None if self.labels is None else self.seed,
+            "selection": self.selection,
+            "epoch": epoch,
+            "statement": f"{labels}; {chosen}{weights}.",
+        }
+
 
 @cache
 def field_docs(cls: type) -> dict[str, str]:

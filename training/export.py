@@ -12,7 +12,8 @@ The contract (all with a dynamic batch axis N; D = Dc + Ds):
                      (with the density: an out-of-distribution score calibrated on the
                      validation digits, training/ood.py; its calibration is the manifest's `ood`)
 `manifest.json` makes the directory explain itself without this code: classes, image shape and
-range, latent split, file hashes, the training configuration, test metrics and versions.
+range, latent split, file hashes, the training configuration and its protocol (label count,
+label draw, how the checkpoint was chosen: `TrainConfig.protocol`), test metrics and versions.
 
 A baseline's checkpoint (`--model cvae` or `m2` at training) exports under the same names where
 they apply, and its manifest's `model` and each file's `inputs` say which:
@@ -24,6 +25,7 @@ and no prior.onnx, since p(z) = N(0, I). The service serves a CCVAE directory on
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from torch import nn
 
 from training.baselines import M2, LabelledVAE
 from training.checkpoint import checkpoint_parser, load_model
-from training.config import CLASSES, IMAGE_SHAPE
+from training.config import CLASSES, IMAGE_SHAPE, TrainConfig
 from training.data import load_mnist
 from training.density import LatentDensity, checkpoint_density
 from training.evaluate import evaluate, generation_quality
@@ -158,6 +160,16 @@ DESCRIPTIONS = {
 }
 
 
+def saved_protocol(train_config: dict[str, Any], epoch: int | None) -> dict[str, Any]:
+    """`TrainConfig.protocol` of a checkpoint's saved configuration, which an older checkout may
+    have written with other keys: the protocol reads only labels, seed, validation, selection,
+    ema and the class count, and a key the checkpoint lacks takes its default."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig.from_dict({k: v for k, v in train_config.items() if k in known}).protocol(
+        epoch
+    )
+
+
 def write_manifest(
     out: Path,
     model: LabelModel,
@@ -180,6 +192,7 @@ def write_manifest(
         "latent": {"c": cfg.latent_c, "s": cfg.latent_s} if split else {"z": cfg.latent},
         "files": files,
         "training": train_config,
+        "protocol": saved_protocol(train_config, metrics.get("epoch")),
         "metrics": metrics,
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
     }

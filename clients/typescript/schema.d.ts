@@ -797,6 +797,8 @@ export interface components {
             training: {
                 [key: string]: unknown;
             };
+            /** @description How the model got its labels and was chosen (absent from models exported before manifests stated it). */
+            protocol?: components["schemas"]["ProtocolSpec"] | null;
             /**
              * Provider
              * @description The onnxruntime execution provider the sessions run on.
@@ -975,6 +977,38 @@ export interface components {
         ProtocolError: {
             /** Error */
             error: string;
+        };
+        /**
+         * ProtocolSpec
+         * @description How the model got its labels and was chosen (training's `TrainConfig.protocol`).
+         */
+        ProtocolSpec: {
+            /**
+             * Labels
+             * @description Labelled training digits, or all of them.
+             */
+            labels: number | "all";
+            /**
+             * Label Draw
+             * @description Which balanced draw of the labelled digits (the training seed); none with all.
+             */
+            label_draw: number | null;
+            /**
+             * Selection
+             * @description best: the epoch of best validation accuracy; last: the fixed final epoch.
+             * @enum {string}
+             */
+            selection: "best" | "last";
+            /**
+             * Epoch
+             * @description The epoch the exported weights are from.
+             */
+            epoch: number | null;
+            /**
+             * Statement
+             * @description The above, and the weight averaging, in one sentence.
+             */
+            statement: string;
         };
         /**
          * RequestInput

@@ -39,6 +39,7 @@ async def model_info(plane: PlaneDep, settings: SettingsDep) -> schemas.ModelInf
         metrics=m.metrics,
         versions=m.versions,
         training=m.training,
+        protocol=m.protocol,
         provider=plane.runtime.provider,
         device=settings.device,
         batching=settings.batching,

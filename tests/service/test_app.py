@@ -17,7 +17,7 @@ from service.app import create_app
 from service.errors import ModelError
 from service.settings import Settings
 from tests.service import tiny_model
-from tests.service.conftest import Client, decode_png, png, serve
+from tests.service.conftest import SHIPPED, Client, decode_png, png, serve
 from tests.service.prometheus import value
 
 ENDPOINTS = {
@@ -104,6 +104,26 @@ def test_model_reports_the_manifest_and_the_provider(
     assert body["metrics"] == manifest["metrics"]
     assert body["versions"] == manifest["versions"]
     assert body["provider"] == "CPUExecutionProvider" and body["device"] == "cpu"
+
+
+def test_the_few_label_model_serves_with_the_protocol_it_was_trained_under(
+    mnist: tuple[np.ndarray, np.ndarray],
+) -> None:
+    directory = SHIPPED.parent / "ccvae-mnist-100"
+    manifest = json.loads((directory / "manifest.json").read_text())
+    with serve(Settings(model_dir=directory, threads=1)) as c:
+        info = c.get("/model").json()
+        assert info["protocol"] == manifest["protocol"]
+        assert info["protocol"]["labels"] == 100 and info["protocol"]["label_draw"] == 0
+        assert info["protocol"]["selection"] == "last"
+        assert "label draw 0" in info["protocol"]["statement"]
+        assert info["latent"] == {"c": 64, "s": 16}
+        images, labels = mnist
+        answers = [
+            c.post("/classify", files={"file": ("d.png", png(image))}).json()["label"]
+            for image in images[:50]
+        ]
+        assert sum(a == int(y) for a, y in zip(answers, labels[:50], strict=True)) >= 47
 
 
 def test_metrics_count_requests_per_endpoint_and_batch_sizes(client: Client) -> None:

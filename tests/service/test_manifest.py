@@ -62,6 +62,7 @@ def test_read_fails_on_malformed_json(tiny_model_dir: Path) -> None:
         ({"latent": {"c": 0, "s": 2}}, "latent.c"),
         ({"image": {"shape": [3, 28, 28]}}, r"image.shape must be \[1, H, W\]"),
         ({"files": {}}, "files lacks"),
+        ({"protocol": {"labels": 9, "label_draw": 0, "selection": "first"}}, "protocol.selection"),
     ],
 )
 def test_read_names_what_is_wrong(

@@ -69,6 +69,10 @@ def test_manifest_carries_what_the_service_needs(exported, trained_run):
                                  "foreground": "white-on-black"}  # fmt: skip
     assert manifest["latent"] == {"c": 8, "s": 4}
     assert manifest["training"]["labels"] == 1000
+    protocol = manifest["protocol"]  # the label count, the draw and the checkpoint rule, stated
+    assert (protocol["labels"], protocol["label_draw"], protocol["selection"]) == (1000, 0, "best")
+    assert protocol["epoch"] == manifest["metrics"]["epoch"]
+    assert protocol["statement"].startswith("1000 labelled digits, 100 per class, label draw 0")
     assert 0.0 < manifest["metrics"]["test_accuracy"] <= 1.0
     # generation is measured as the service samples (the fitted density) and from the priors
     metrics = manifest["metrics"]
@@ -133,3 +137,20 @@ def test_m2_exports_under_the_same_names_and_says_which_inputs_each_file_takes(t
         got = _session(out / f"{name}.onnx").run(None, feed)
         for g_out, e_out in zip(got, expected[name], strict=True):
             assert np.abs(g_out - e_out.numpy()).max() <= 1e-4, name
+
+
+def test_protocol_is_read_from_what_an_older_checkout_saved():
+    # the 100-label model's checkpoint was written by a checkout whose loss weights were flat keys
+    saved = {"labels": 100, "seed": 2, "validation": 100, "selection": "last", "ema": 0.999,
+             "beta": 0.4, "model": {"latent_c": 64, "latent_s": 16}}  # fmt: skip
+    protocol = export.saved_protocol(saved, 50)
+    assert (protocol["labels"], protocol["label_draw"], protocol["epoch"]) == (100, 2, 50)
+    assert protocol["statement"] == (
+        "100 labelled digits, 10 per class, label draw 2; measured at its fixed final epoch 50: "
+        "no checkpoint is chosen on labelled data (its 100 validation digits choose none); "
+        "weights averaged (EMA, decay 0.999)."
+    )
+    every_label = export.saved_protocol({"labels": None, "validation": 5000}, 20)
+    assert (every_label["labels"], every_label["label_draw"]) == ("all", None)
+    assert every_label["selection"] == "best"
+    assert "best accuracy on 5000 labelled validation digits" in every_label["statement"]

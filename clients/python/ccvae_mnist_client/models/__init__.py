@@ -30,6 +30,8 @@ from .ood_spec import OODSpec
 from .out_of_distribution import OutOfDistribution
 from .prediction import Prediction
 from .protocol_error import ProtocolError
+from .protocol_spec import ProtocolSpec
+from .protocol_spec_selection import ProtocolSpecSelection
 from .reconstruct_files_body import ReconstructFilesBody
 from .request_input import RequestInput
 from .request_input_parameters import RequestInputParameters
@@ -74,6 +76,8 @@ __all__ = (
     "OutOfDistribution",
     "Prediction",
     "ProtocolError",
+    "ProtocolSpec",
+    "ProtocolSpecSelection",
     "ReconstructFilesBody",
     "RequestInput",
     "RequestInputParameters",

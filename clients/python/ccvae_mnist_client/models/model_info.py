@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.model_info_training import ModelInfoTraining
     from ..models.model_info_versions import ModelInfoVersions
     from ..models.ood_spec import OODSpec
+    from ..models.protocol_spec import ProtocolSpec
 
 
 T = TypeVar("T", bound="ModelInfo")
@@ -36,6 +37,8 @@ class ModelInfo:
         provider (str): The onnxruntime execution provider the sessions run on.
         device (str): The device setting the provider was chosen from.
         batching (bool):
+        protocol (None | ProtocolSpec | Unset): How the model got its labels and was chosen (absent from models exported
+            before manifests stated it).
         ood (None | OODSpec | Unset): The out-of-distribution score's calibration, if any.
         card (None | str | Unset): Path of the model card, if any.
     """
@@ -51,12 +54,14 @@ class ModelInfo:
     provider: str
     device: str
     batching: bool
+    protocol: None | ProtocolSpec | Unset = UNSET
     ood: None | OODSpec | Unset = UNSET
     card: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ood_spec import OODSpec  # noqa: PLC0415
+        from ..models.protocol_spec import ProtocolSpec  # noqa: PLC0415
 
         name = self.name
 
@@ -79,6 +84,14 @@ class ModelInfo:
         device = self.device
 
         batching = self.batching
+
+        protocol: dict[str, Any] | None | Unset
+        if isinstance(self.protocol, Unset):
+            protocol = UNSET
+        elif isinstance(self.protocol, ProtocolSpec):
+            protocol = self.protocol.to_dict()
+        else:
+            protocol = self.protocol
 
         ood: dict[str, Any] | None | Unset
         if isinstance(self.ood, Unset):
@@ -111,6 +124,8 @@ class ModelInfo:
                 "batching": batching,
             }
         )
+        if protocol is not UNSET:
+            field_dict["protocol"] = protocol
         if ood is not UNSET:
             field_dict["ood"] = ood
         if card is not UNSET:
@@ -126,6 +141,7 @@ class ModelInfo:
         from ..models.model_info_training import ModelInfoTraining  # noqa: PLC0415
         from ..models.model_info_versions import ModelInfoVersions  # noqa: PLC0415
         from ..models.ood_spec import OODSpec  # noqa: PLC0415
+        from ..models.protocol_spec import ProtocolSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         name = d.pop("name")
@@ -149,6 +165,23 @@ class ModelInfo:
         device = d.pop("device")
 
         batching = d.pop("batching")
+
+        def _parse_protocol(data: object) -> None | ProtocolSpec | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                protocol_type_0 = ProtocolSpec.from_dict(data)
+
+                return protocol_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProtocolSpec | Unset, data)
+
+        protocol = _parse_protocol(d.pop("protocol", UNSET))
 
         def _parse_ood(data: object) -> None | OODSpec | Unset:
             if data is None:
@@ -188,6 +221,7 @@ class ModelInfo:
             provider=provider,
             device=device,
             batching=batching,
+            protocol=protocol,
             ood=ood,
             card=card,
         )
