@@ -1,8 +1,10 @@
 """One virtual environment per framework, made (or reused) by the bench, versions pinned.
 
-Each venv holds the project's serve extra (so `service.imaging` and `service.runtime` do the
-same work everywhere) plus one framework at a pinned version; frameworks never share a venv,
-since their pins of FastAPI, numpy and protobuf disagree.
+Each venv holds one framework at a pinned version beside the project's `inference` extra, so
+that `service.imaging` and `service.runtime` do the same work everywhere (the `serve` extra's
+HTTP and telemetry stack is not needed there, and its OpenTelemetry contradicts BentoML's pins;
+Ray's venv takes `serve`, since its replicas run the service's whole app). Frameworks never share
+a venv, since their pins of FastAPI, numpy and protobuf disagree.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ PINS: dict[str, tuple[str, ...]] = {
     "pytriton": ("nvidia-pytriton==0.7.0",),
     "ray": ("ray[serve]==2.60.0",),
 }
+EXTRAS: dict[str, str] = {"ray": "serve"}
+"""The project's extra each venv installs beside its pins: `inference` unless named here (Ray
+Serve runs the service's whole app in its replicas)."""
 SHOWN = ("bentoml", "litserve", "nvidia-pytriton", "ray", "tritonclient", "fastapi", "starlette",
          "granian", "uvicorn", "onnxruntime", "numpy", "pillow")  # fmt: skip
 """Packages whose versions the report prints, where a venv has them."""
@@ -75,12 +80,12 @@ def pinned(versions: dict[str, str], pins: tuple[str, ...]) -> bool:
 
 def ensure(name: str, root: Path = ROOT) -> Venv:
     """The venv for `name`, created and installed on first use, re-pinned if it drifted."""
-    venv, pins = Venv(name, root / name), PINS[name]
+    venv, pins, extra = Venv(name, root / name), PINS[name], EXTRAS.get(name, "inference")
     if venv.python.exists() and pinned(venv.versions(), pins):
         return venv
     steps = [
         [sys.executable, "-m", "venv", str(venv.path)],
-        [str(venv.python), "-m", "pip", "install", "-q", "-e", f"{REPO}[serve]", *pins],
+        [str(venv.python), "-m", "pip", "install", "-q", "-e", f"{REPO}[{extra}]", *pins],
     ]
     for step in steps if not venv.python.exists() else steps[1:]:
         print(f"[{name}] {' '.join(step)}", flush=True)
