@@ -3,7 +3,7 @@
 Each venv holds one framework at a pinned version beside the project's `inference` extra, so
 that `service.imaging` and `service.runtime` do the same work everywhere (the `serve` extra's
 HTTP and telemetry stack is not needed there, and its OpenTelemetry contradicts BentoML's pins;
-Ray's venv takes `serve`, since its replicas run the service's whole app). Frameworks never share
+`EXTRAS` names the venvs that need more). Frameworks never share
 a venv, since their pins of FastAPI, numpy and protobuf disagree.
 """
 
@@ -24,9 +24,10 @@ PINS: dict[str, tuple[str, ...]] = {
     "pytriton": ("nvidia-pytriton==0.7.0",),
     "ray": ("ray[serve]==2.60.0",),
 }
-EXTRAS: dict[str, str] = {"ray": "serve"}
+EXTRAS: dict[str, str] = {"ray": "serve", "pytriton": "serve"}
 """The project's extra each venv installs beside its pins: `inference` unless named here (Ray
-Serve runs the service's whole app in its replicas)."""
+Serve runs the service's whole app in its replicas; PyTriton's FastAPI front, pytriton_app.py,
+runs on the serving stack's uvicorn and python-multipart, which PyTriton does not bring)."""
 SHOWN = ("bentoml", "litserve", "nvidia-pytriton", "ray", "tritonclient", "fastapi", "starlette",
          "granian", "uvicorn", "onnxruntime", "numpy", "pillow")  # fmt: skip
 """Packages whose versions the report prints, where a venv has them."""
@@ -79,13 +80,21 @@ def pinned(versions: dict[str, str], pins: tuple[str, ...]) -> bool:
 
 
 def ensure(name: str, root: Path = ROOT) -> Venv:
-    """The venv for `name`, created and installed on first use, re-pinned if it drifted."""
+    """The venv for `name`, created and installed on first use, re-installed if its pins drifted
+    or it holds another of the project's extras than `EXTRAS` asks (its `installed` file)."""
     venv, pins, extra = Venv(name, root / name), PINS[name], EXTRAS.get(name, "inference")
-    if venv.python.exists() and pinned(venv.versions(), pins):
+    installed = venv.path / "installed"
+    wanted = " ".join([f"{REPO}[{extra}]", *pins])
+    if (
+        venv.python.exists()
+        and installed.is_file()
+        and installed.read_text() == wanted
+        and pinned(venv.versions(), pins)
+    ):
         return venv
     steps = [
         [sys.executable, "-m", "venv", str(venv.path)],
-        [str(venv.python), "-m", "pip", "install", "-q", "-e", f"{REPO}[{extra}]", *pins],
+        [str(venv.python), "-m", "pip", "install", "-q", "-e", *wanted.split()],
     ]
     for step in steps if not venv.python.exists() else steps[1:]:
         print(f"[{name}] {' '.join(step)}", flush=True)
@@ -93,4 +102,5 @@ def ensure(name: str, root: Path = ROOT) -> Venv:
         if done.returncode != 0:
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:]
             raise VenvError(f"`{' '.join(step[-len(pins) - 1 :])}` failed: {' '.join(tail)}")
+    installed.write_text(wanted)
     return venv
