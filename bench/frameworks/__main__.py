@@ -1,14 +1,15 @@
 """Serve the same ONNX files with BentoML, LitServe and Triton, and race them against the service.
 
-    python -m bench.frameworks                  # the full run: about 20 min on 2 cores
+    python -m bench.frameworks                  # the full run: about 30 min on 2 cores
     python -m bench.frameworks --seconds 2      # a smoke run: about 3 min
 
-Contenders (bench/frameworks/contenders.py): the service as shipped, the HTTP floor, the torch
-baseline, and the three frameworks, each in a venv of its own (made on first use under
-bench/.venvs/, versions pinned). One at a time, alone on the machine, each is started on a free
-loopback port, checked (200 digits must get onnxruntime's labels), warmed up, then loaded with
-ab (a new connection per request) and wrk (keep-alive) at 1, 8 and 64 clients. A framework that
-cannot be installed or started is recorded as such and the run goes on. Writes
+Contenders (bench/frameworks/contenders.py): the service as shipped, the service doing only the
+frameworks' work (`--no-ood`: no out-of-distribution score), the HTTP floor, the torch baseline,
+the three frameworks and the service under Ray Serve, each framework in a venv of its own (made on
+first use under bench/.venvs/, versions pinned). One at a time, alone on the machine, each is
+started on a free loopback port, checked (200 digits must get onnxruntime's labels), warmed up,
+then loaded with ab (a new connection per request) and wrk (keep-alive) at 1, 8 and 64 clients. A
+framework that cannot be installed or started is recorded as such and the run goes on. Writes
 bench/results/frameworks.json, docs/figures/benchmarks/frameworks.png and the marked section of
 docs/benchmarks.md. Needs wrk and ab (apt-get install wrk apache2-utils).
 """

@@ -31,6 +31,8 @@ from bench.server import (
 )
 from service.settings import Settings, process_layout
 
+SAME_WORK = "service --no-ood"
+"""The service with its out-of-distribution score off, so that it does what each framework does."""
 FRAMEWORKS = ("BentoML", "LitServe", "Triton", "Ray Serve", "Ray Serve x2")
 RAY_CONFIG = REPO / "deploy" / "ray" / "config.yaml"
 
@@ -181,6 +183,10 @@ def shipped_workers() -> int:
 CONTENDERS = (
     Contender("service", None, "metrics", "/health/ready", lambda p, _, __: ccvae_serve(p),
               "ccvae-serve as shipped"),
+    Contender(SAME_WORK, None, "metrics", "/health/ready",
+              lambda p, _, __: ccvae_serve(p, "--no-ood"),
+              "ccvae-serve doing the frameworks' work: encoder and classifier, no "
+              "out-of-distribution score (a decoder pass more per digit when on)"),
     Contender("floor", None, "none", "/health/ready",
               lambda p, _, __: shipped_stack("bench.floor:create_app", p),
               "no model: the HTTP stack alone (bench/floor.py)", must_match=False),
@@ -202,4 +208,4 @@ CONTENDERS = (
               "the same, 2 replicas (one per core) behind Ray's proxy",
               env={"RAY_USAGE_STATS_ENABLED": "0"}),
 )  # fmt: skip
-"""In the order they are run; the first three run from the project's own venv."""
+"""In the order they are run; the first four run from the project's own venv."""

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from bench.frameworks.contenders import FRAMEWORKS
+from bench.frameworks.contenders import FRAMEWORKS, SAME_WORK
 from bench.frameworks.load import TOOLS
 
 BEGIN, END = "<!-- frameworks:begin -->", "<!-- frameworks:end -->"
@@ -117,19 +117,26 @@ def plot(result: Result, path: Path) -> None:
 
 
 def targets(result: Result) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, met) for each tool; met is None where nothing could be compared."""
+    """(target, measured, met) for each tool; met is None where nothing could be compared. The
+    targets are the service's as shipped; the throughput one is also given for SAME_WORK."""
     rows: list[tuple[str, str, bool | None]] = []
     timed = [f for f in FRAMEWORKS if f in result["contenders"] and ran(result, f)]
     for tool in TOOLS:
-        ours = point(result, "service", tool, 64)
         others = {f: p for f in timed if (p := point(result, f, tool, 64))}
-        if ours is None or not others:
-            rows.append((f"{tool}: req/s @64 ≥ {TARGET_RATIO}× the best framework", "–", None))
-        else:
+        for name in ("service", SAME_WORK):
+            ours = point(result, name, tool, 64)
+            target = f"{tool}: req/s @64 ≥ {TARGET_RATIO}× the best framework"
+            if name != "service":
+                target = f"{tool}, `{name}` (the frameworks' work): req/s @64 ≥ {TARGET_RATIO}×"
+                if ours is None:
+                    continue
+            if ours is None or not others:
+                rows.append((target, "–", None))
+                continue
             best = max(others, key=lambda f: others[f]["ok_rps"])
             ratio = ours["ok_rps"] / others[best]["ok_rps"] if others[best]["ok_rps"] else math.inf
-            rows.append((f"{tool}: req/s @64 ≥ {TARGET_RATIO}× the best framework",
-                         f"{ratio:.2f}× {best}", ratio >= TARGET_RATIO))  # fmt: skip
+            rows.append((target, f"{ratio:.2f}× {best}", ratio >= TARGET_RATIO))
+        ours = point(result, "service", tool, 64)
         if ours is not None:
             rows.append((f"{tool}: zero non-2xx @64", str(ours["non_2xx"]), ours["non_2xx"] == 0))
         ours1 = point(result, "service", tool, 1)

@@ -6,7 +6,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.frameworks.contenders import CONTENDERS, FRAMEWORKS, GroupServer, group_pids
+from bench.frameworks.contenders import (
+    CONTENDERS,
+    FRAMEWORKS,
+    SAME_WORK,
+    GroupServer,
+    group_pids,
+)
 
 
 def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
@@ -23,11 +29,11 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
 
 def test_contenders_are_the_issue_s_and_each_framework_has_its_own_venv(tmp_path: Path) -> None:
     names = [c.name for c in CONTENDERS]
-    assert names[:3] == ["service", "floor", "baseline"]
+    assert names[:4] == ["service", SAME_WORK, "floor", "baseline"]
     assert {c.name for c in CONTENDERS if c.venv is not None} == set(FRAMEWORKS)
     # one venv per framework; Ray Serve's one and two replicas are the same framework
     frameworks = {c.name.removesuffix(" x2") for c in CONTENDERS if c.venv}
     assert len({c.venv for c in CONTENDERS if c.venv}) == len(frameworks)
     assert len({c.batch_log(tmp_path) for c in CONTENDERS}) == len(CONTENDERS)
     must = {c.name for c in CONTENDERS if c.must_match}
-    assert must == {"service", *FRAMEWORKS}  # all that run service.imaging + the ONNX files
+    assert must == {"service", SAME_WORK, *FRAMEWORKS}  # all that run service.imaging + the ONNX
