@@ -1,10 +1,10 @@
 """One virtual environment per framework, made (or reused) by the bench, versions pinned.
 
-Each venv holds one framework at a pinned version beside the project's `inference` extra, so
-that `service.imaging` and `service.runtime` do the same work everywhere (the `serve` extra's
-HTTP and telemetry stack is not needed there, and its OpenTelemetry contradicts BentoML's pins;
-`EXTRAS` names the venvs that need more). Frameworks never share
-a venv, since their pins of FastAPI, numpy and protobuf disagree.
+Each venv holds one framework at a pinned version beside the project's `inference` extra, so that
+`service.imaging` and `service.runtime` do the same work everywhere (the `serve` extra's HTTP and
+telemetry stack is not needed there, and its OpenTelemetry contradicts BentoML's pins; `EXTRAS`
+names the venvs that need more). Frameworks never share a venv, since their pins of FastAPI, numpy
+and protobuf disagree.
 """
 
 from __future__ import annotations
