@@ -7,6 +7,7 @@ so that only the application differs.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -25,7 +26,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
+    """A loopback port free now, and below the kernel's ephemeral range (and above Ray's worker
+    ports, 10002-19999), so that no port-0 bind or outgoing connection in the meantime (Ray's
+    gRPC servers, another test's client) can take it before the server binds it."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    for port in random.sample(range(20000, low), min(64, max(0, low - 20000))):
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # no such range here: any port the kernel gives
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
 

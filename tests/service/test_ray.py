@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
+from bench.server import free_port
 from service.settings import Settings
 from tests.service.conftest import png
 from tests.service.conftest import serve as serve_app
@@ -40,12 +40,6 @@ with warnings.catch_warnings():
 CONFIG = REPO / "deploy" / "ray" / "config.yaml"
 SERVE = Path(sys.executable).parent / "serve"
 APP = "ccvae"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
 
+from bench.server import free_port
 from tests.training.conftest import tiny_run_args
 from training import train
 from training.baselines import M2
@@ -72,16 +72,10 @@ def test_training_with_the_paper_objective_runs(tmp_path, mnist_dir):
     assert record["val_accuracy"] > 0.2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_distributed_training_with_two_cpu_processes(tmp_path, mnist_dir):
     """torchrun with the gloo backend: two processes, one model, gradients averaged."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-           "--master-port", str(_free_port()), "-m", "training.train",
+           "--master-port", str(free_port()), "-m", "training.train",
            *tiny_run_args(tmp_path, mnist_dir, "--threads", "1")]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
