@@ -84,17 +84,17 @@ def ensure(name: str, root: Path = ROOT) -> Venv:
     or it holds another of the project's extras than `EXTRAS` asks (its `installed` file)."""
     venv, pins, extra = Venv(name, root / name), PINS[name], EXTRAS.get(name, "inference")
     installed = venv.path / "installed"
-    wanted = " ".join([f"{REPO}[{extra}]", *pins])
+    wanted = [f"{REPO}[{extra}]", *pins]
     if (
         venv.python.exists()
         and installed.is_file()
-        and installed.read_text() == wanted
+        and installed.read_text().splitlines() == wanted
         and pinned(venv.versions(), pins)
     ):
         return venv
     steps = [
         [sys.executable, "-m", "venv", str(venv.path)],
-        [str(venv.python), "-m", "pip", "install", "-q", "-e", *wanted.split()],
+        [str(venv.python), "-m", "pip", "install", "-q", "-e", *wanted],
     ]
     for step in steps if not venv.python.exists() else steps[1:]:
         print(f"[{name}] {' '.join(step)}", flush=True)
@@ -102,5 +102,5 @@ def ensure(name: str, root: Path = ROOT) -> Venv:
         if done.returncode != 0:
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:]
             raise VenvError(f"`{' '.join(step[-len(pins) - 1 :])}` failed: {' '.join(tail)}")
-    installed.write_text(wanted)
+    installed.write_text("\n".join(wanted))
     return venv
