@@ -43,7 +43,9 @@ def _argument(name: str, field: FieldInfo) -> dict[str, Any]:
     if typing.get_origin(kind) in (typing.Union, types.UnionType):  # `Path | None`: a Path
         kind = next(a for a in typing.get_args(kind) if a is not type(None))
     default = field.get_default(call_default_factory=True)
-    shown = {True: "on", False: "off", None: "none"}.get(default, default)
+    # a dict keyed by True and False would match 1 and 0 as well: `--workers`' 0 read "off"
+    shown = {True: "on", False: "off"}[default] if isinstance(default, bool) else default
+    shown = "none" if default is None else shown
     text = " ".join((field.description or name).split()).replace("%", "%%")
     keywords: dict[str, Any] = {
         "default": argparse.SUPPRESS,  # a flag left out keeps the environment's value or default

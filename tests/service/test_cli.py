@@ -52,6 +52,24 @@ def test_every_setting_is_a_flag_with_its_docstring_as_help(
         assert "".join((field.description or "").split()) in text
 
 
+def test_help_states_each_default_as_the_value_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 0 is a number with a meaning of its own (workers: one per core), not "off": only the
+    on/off flags read on or off, and a setting with no value "none"."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for shown in (
+        "$CCVAE_WORKERS or 0)",
+        "$CCVAE_THREADS or 0)",
+        "$CCVAE_MAX_WAIT_MS or 0.0)",
+        "$CCVAE_MAX_FILES or 256)",
+        "$CCVAE_BATCHING or on)",
+        "$CCVAE_ACCESS_LOG or off)",
+        "$CCVAE_METRICS_DIR or none)",
+    ):
+        assert shown in text
+
+
 def test_flags_reach_the_settings_they_are_generated_from() -> None:
     args = build_parser().parse_args(
         ["--max-files", "3", "--log-format", "json", "--no-batching", "--max-wait-ms", "1.5"]
