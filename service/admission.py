@@ -5,19 +5,21 @@ and refuses one more past `max_queue` with 503 and `Retry-After` before anything
 so a refusal costs the HTTP parse and no more. An admitted request carries a `Ticket` (its arrival
 and deadline) in a context variable, which the data plane reads when it hands work to the model:
 work whose deadline has passed is refused there and never run, as Triton's queue policy does
-with REJECT.
+with REJECT. The same deadline bounds the wait for the body: one still arriving when it passes
+is refused with 408, so that no client can hold an admitted place by trickling its bytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import Overloaded, ServiceError, ShedReason, error_response
+from service.errors import Overloaded, RequestTimeout, ServiceError, ShedReason, error_response
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,41 @@ class Admission:
             await error_response(scope, refusal)(scope, receive, send)
             return
         now = time.monotonic()
-        token = TICKET.set(Ticket(now, now + self.deadline_s if self.deadline_s else None))
+        ticket = Ticket(now, now + self.deadline_s if self.deadline_s else None)
+        token = TICKET.set(ticket)
         self.held += 1
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive_by(ticket, receive), send)
         finally:
             self.held -= 1
             TICKET.reset(token)
+
+
+def receive_by(ticket: Ticket, receive: Receive) -> Receive:
+    """`receive`, refusing with 408 a body still arriving at the ticket's deadline.
+
+    Only the body is timed: once its last part is in, a further `receive` waits for the client
+    to go away, for as long as the response takes.
+    """
+    if ticket.deadline is None:
+        return receive
+    at = ticket.deadline
+    complete = False
+
+    async def timed() -> Message:
+        nonlocal complete
+        if complete:
+            return await receive()
+        try:
+            async with asyncio.timeout(max(at - time.monotonic(), 0.0)):
+                message = await receive()
+        except TimeoutError:
+            waited = (time.monotonic() - ticket.arrival) * 1000
+            raise RequestTimeout(
+                f"the request body was still arriving {waited:.0f} ms after its head, past the "
+                "request's deadline (CCVAE_DEADLINE_MS); send the whole body at once"
+            ) from None
+        complete = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return timed

@@ -113,6 +113,19 @@ class MissingUpload(InvalidParameter):
     type = "invalid_request"
 
 
+class RequestTimeout(ServiceError):
+    """The body was still arriving when the request's deadline passed: 408, and the connection
+    closes (what is left of the body is never read). A client that trickles its body would
+    otherwise hold its place among the requests a worker admits for as long as it likes."""
+
+    status_code = 408
+    type = "request_timeout"
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"Connection": "close"}
+
+
 class HeaderTooLarge(ServiceError):
     """The request line and headers exceed the server's limit; answered by the HTTP protocol
     itself (service/http_head.py), before any request exists."""

@@ -198,6 +198,11 @@ UNAVAILABLE: dict[str, Any] = {
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error, "description": "Not a decodable image, or a malformed body."},
+    408: {
+        "model": Error,
+        "description": "The body was still arriving at the request's deadline; the connection "
+        "closes.",
+    },
     413: {"model": Error, "description": "Too many bytes, pixels or files."},
     415: {"model": Error, "description": "Wrong content type."},
     422: {"model": Error, "description": "A parameter out of range or of the wrong type."},

@@ -86,7 +86,8 @@ class Settings(BaseSettings):
     deadline_ms: float = Field(default=2000.0, ge=0.0)
     """Deadline of a request from its arrival, in ms: one still waiting for the model when it
     passes is refused with 503 and never run (Triton's default_timeout_microseconds with the
-    REJECT action); a /v2 request's `timeout` parameter (µs) may shorten it. 0: none. A full
+    REJECT action), one whose body is still arriving with 408; a /v2 request's `timeout`
+    parameter (µs) may shorten it. 0: none (nor any limit on a slow body). A full
     queue of the heaviest call drains in under a second on two cores; when the machine is
     starved and it does not, the deadline bounds the wait that max_queue alone would not."""
     shutdown_grace_s: int = Field(default=30, ge=1)

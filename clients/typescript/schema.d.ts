@@ -1159,6 +1159,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many bytes, pixels or files. */
             413: {
                 headers: {
@@ -1236,6 +1245,15 @@ export interface operations {
             };
             /** @description Not a decodable image, or a malformed body. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1326,6 +1344,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many bytes, pixels or files. */
             413: {
                 headers: {
@@ -1404,6 +1431,15 @@ export interface operations {
             };
             /** @description Not a decodable image, or a malformed body. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1503,6 +1539,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many bytes, pixels or files. */
             413: {
                 headers: {
@@ -1583,6 +1628,15 @@ export interface operations {
             };
             /** @description Not a decodable image, or a malformed body. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1674,6 +1728,15 @@ export interface operations {
             };
             /** @description Not a decodable image, or a malformed body. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was still arriving at the request's deadline; the connection closes. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ requests within both limits are served as before."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -127,3 +128,53 @@ def test_requests_within_both_limits_are_served_without_retry_after(
     responses = client.concurrently(calls)
     assert [r.status_code for r in responses] == [200] * 16
     assert all("retry-after" not in r.headers for r in responses)
+
+
+def test_a_body_still_arriving_at_the_deadline_gets_408_and_frees_its_place(
+    shipped_model: Path, digit: bytes
+) -> None:
+    """A client that trickles its body (slowloris) holds its admitted place only until the
+    request's deadline: then 408 in each API's shape, the connection closes, and the place is
+    free for the next request."""
+    settings = Settings(model_dir=shipped_model, threads=1, max_queue=2, deadline_ms=300)
+    with serve(settings) as client:
+
+        async def scenario() -> list[httpx.Response]:
+            never = asyncio.Event()  # the rest of each body is never sent
+            request = encoder_request()
+            stalled = await asyncio.wait_for(
+                asyncio.gather(
+                    client.client.post("/classify", content=held_body(digit, never), headers=PNG),
+                    client.client.post(
+                        "/v2/models/encoder/infer",
+                        content=held_body(json.dumps(request).encode(), never),
+                        headers={"content-type": "application/json"},
+                    ),
+                ),
+                timeout=10,
+            )  # without the deadline on the body, they would wait for ever
+            return [*stalled, await client.client.post("/classify", content=digit, headers=PNG)]
+
+        service, protocol, after = client.portal.call(scenario)
+    assert service.status_code == protocol.status_code == 408
+    assert service.headers["connection"] == protocol.headers["connection"] == "close"
+    assert service.json()["error"]["type"] == "request_timeout"
+    assert "CCVAE_DEADLINE_MS" in service.json()["error"]["message"]
+    assert "still arriving" in protocol.json()["error"]
+    assert after.status_code == 200
+
+
+def test_a_body_sent_in_parts_within_the_deadline_is_served(
+    shipped_model: Path, digit: bytes
+) -> None:
+    settings = Settings(model_dir=shipped_model, threads=1, deadline_ms=5000)
+    with serve(settings) as client:
+
+        async def scenario() -> httpx.Response:
+            release = asyncio.Event()
+            asyncio.get_running_loop().call_later(0.2, release.set)
+            return await client.client.post(
+                "/classify", content=held_body(digit, release), headers=PNG
+            )
+
+        assert client.portal.call(scenario).status_code == 200
