@@ -27,7 +27,7 @@ from service.dataplane import DataPlane
 from service.errors import ServiceError, handle_error
 from service.manifest import load_manifest, sha256
 from service.metrics import Metrics
-from service.middleware import BodyLimit, Telemetry
+from service.middleware import BodyLimit, HeadAsGet, Telemetry
 from service.routers import classify, generate, inference_protocol, ops, page, transform
 from service.runtime import Runtime
 from service.settings import Settings
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         deadline_s=settings.deadline_ms / 1000.0,
         on_shed=metrics.shed,
     )
+    app.add_middleware(HeadAsGet, routes=app.router.routes)  # the list the routers fill below
     # outermost, so that it counts the 413s too and they carry the request's ID
     app.add_middleware(Telemetry, metrics=metrics, tracing=tracing, access_log=settings.access_log)
     errors = (ServiceError, RequestValidationError, HTTPException, ClientDisconnect, Exception)

@@ -1,4 +1,4 @@
-"""ASGI middleware: a hard cap on request bodies, and each request's ID, metrics and span."""
+"""ASGI middleware: a hard cap on request bodies, each request's ID, metrics and span, and HEAD."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import time
 
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import CLIENT_CLOSED, PayloadTooLarge, error_response
@@ -65,6 +66,39 @@ class BodyLimit:
         except PayloadTooLarge:
             if not started:
                 await guarded_send({"type": "http.response.start"})
+
+
+class HeadAsGet:
+    """Answer HEAD wherever GET is answered: the GET's status and headers, no body.
+
+    RFC 9110 (9.1): a general-purpose server supports GET and HEAD, and a probe or `curl -I`
+    sends HEAD. FastAPI's routes take only the methods they name, so a HEAD on /model was a 405;
+    this is done once here rather than on every route, which would also list a HEAD operation
+    per GET in the OpenAPI document. The method reads HEAD again once answered, for the metrics.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app, self.routes = app, routes
+
+    def gettable(self, scope: Scope) -> bool:
+        as_get = {**scope, "method": "GET"}
+        return any(route.matches(as_get)[0] is Match.FULL for route in self.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or not self.gettable(scope):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        scope["method"] = "GET"
+        try:
+            await self.app(scope, receive, headers_only)
+        finally:
+            scope["method"] = "HEAD"
 
 
 class Telemetry:

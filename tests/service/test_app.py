@@ -95,6 +95,37 @@ def test_openapi_lists_every_endpoint_with_examples(client: Client) -> None:
     assert {"400", "413", "415", "422"} <= set(generate["responses"])
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/model", "/model/card", "/health/live", "/health/ready", "/metrics", "/v2",
+     "/v2/models/encoder", "/v2/models/encoder/versions/1/ready", "/", "/openapi.json", "/docs"],
+)  # fmt: skip
+def test_head_is_answered_wherever_get_is_with_its_headers_and_no_body(
+    client: Client, path: str
+) -> None:
+    got, head = client.get(path), client.request("HEAD", path)
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.content == b""
+    assert "x-request-id" in head.headers or path == "/"
+
+
+def test_head_where_only_post_is_served_is_405_naming_post(client: Client) -> None:
+    response = client.request("HEAD", "/classify")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert client.request("HEAD", "/nowhere").status_code == 404
+
+
+def test_a_head_request_is_counted_as_head(client: Client) -> None:
+    def counted() -> float:
+        labels = {"endpoint": "/health/live", "method": "HEAD", "status": "200"}
+        return value(client.get("/metrics").text, "ccvae_requests_total", **labels)
+
+    before = counted()
+    client.request("HEAD", "/health/live")
+    assert counted() == before + 1
+
+
 def test_model_reports_the_manifest_and_the_provider(
     client: Client, manifest: dict[str, Any]
 ) -> None:
