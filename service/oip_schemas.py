@@ -7,7 +7,7 @@ Shapes and datatypes follow the protocol, not the service's own schemas: tensors
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,7 +78,7 @@ class RequestInput(BaseModel):
     model_config = ConfigDict(strict=True)
 
     name: str
-    shape: list[int]
+    shape: list[Annotated[int, Field(ge=0)]]
     datatype: str
     parameters: Parameters = Field(default_factory=dict)
     data: list[Any] | None = None

@@ -379,6 +379,9 @@ BAD_JSON = [
     ("classifier", _with(Z_C, shape=[0, 16], data=[]), "has shape [0, 16]"),
     ("classifier", _with(Z_C, shape=["1", 16]), "inputs.0.shape.0: Input should be a valid int"),
     ("classifier", _with(Z_C, shape=[True, 16]), "inputs.0.shape.0"),
+    # a negative size is not a shape (the metadata's -1 means "any size", never in a request)
+    ("classifier", _with(Z_C, shape=[-1, 16]), "inputs.0.shape.0: Input should be greater than"),
+    ("classifier", _with(Z_C, shape=[-1, -16], data=[]), "inputs.0.shape.1"),
     ("classifier", _with(Z_C, shape=[2, 16]), "has 16 elements; its shape needs 32"),
     ("classifier", _with(Z_C, data=[0.0] * 17), "has 17 elements; its shape needs 16"),
     ("classifier", _with(Z_C, data=["0.5"] * 16), "holds '0.5', which is not a float32"),
