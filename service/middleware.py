@@ -74,7 +74,7 @@ class HeadAsGet:
     RFC 9110 (9.1): a general-purpose server supports GET and HEAD, and a probe or `curl -I`
     sends HEAD. FastAPI's routes take only the methods they name, so a HEAD on /model was a 405;
     this is done once here rather than on every route, which would also list a HEAD operation
-    per GET in the OpenAPI document. The method reads HEAD again once answered, for the metrics.
+    per GET in the OpenAPI document.
     """
 
     def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
@@ -94,11 +94,13 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        scope["method"] = "GET"
+        # NOTE: the server's own scope keeps HEAD (uvicorn reads it when the response is sent);
+        # what the routing found (route, path parameters) goes back to it, for the metrics.
+        as_get = {**scope, "method": "GET"}
         try:
-            await self.app(scope, receive, headers_only)
+            await self.app(as_get, receive, headers_only)
         finally:
-            scope["method"] = "HEAD"
+            scope.update({k: v for k, v in as_get.items() if k != "method"})
 
 
 class Telemetry:

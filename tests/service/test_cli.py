@@ -105,7 +105,7 @@ def test_main_refuses_an_unknown_device(capsys: pytest.CaptureFixture[str]) -> N
 def test_ccvae_serve_answers_over_http_on_either_server(
     shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray], kind: str
 ) -> None:
-    server, url = start_server(shipped_model, "--server", kind)
+    server, url = start_server(shipped_model, "--server", kind, "--deadline-ms", "500")
     try:
         digit = png(mnist[0][0])
         response = httpx.post(f"{url}/classify", files={"file": ("d.png", digit)}, timeout=10)
@@ -116,6 +116,17 @@ def test_ccvae_serve_answers_over_http_on_either_server(
         response = httpx.post(f"{url}/classify", content=digit, headers=headers, timeout=10)
         assert response.status_code == 200
         assert response.json()["label"] == int(mnist[1][0])
+        # `curl -I`: the GET's status and length, no body (each server reads the method itself)
+        head, got = httpx.head(f"{url}/model", timeout=10), httpx.get(f"{url}/model", timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == got.headers["content-length"]
+        # a body that stops half-way: 408 at the deadline, and the server closes the connection
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+            stalled.sendall(b"POST /classify HTTP/1.1\r\nHost: ccvae\r\nContent-Type: image/png"
+                            b"\r\nContent-Length: 5000\r\n\r\n" + digit[:10])  # fmt: skip
+            answer = b"".join(iter(lambda: stalled.recv(4096), b""))  # to the server's close
+        assert answer.startswith(b"HTTP/1.1 408 ") and b"request_timeout" in answer
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
@@ -124,6 +135,7 @@ def test_ccvae_serve_answers_over_http_on_either_server(
     assert b"service.app: stopped" in output
     assert (b"granian" in output) == (kind == "granian")
     assert b'"POST /classify HTTP/1.1" 200' not in output  # no access log unless asked
+    assert b"Traceback" not in output
 
 
 def test_process_layout_gives_each_core_a_worker_and_shares_threads_out() -> None:
