@@ -207,13 +207,23 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
-def _routing_message(scope: Scope, exc: HTTPException, protocol: bool) -> str:
+def _with_head(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """A 405's `Allow` with HEAD beside GET, which is answered wherever GET is (HeadAsGet)."""
+    allowed = (headers or {}).get("Allow")
+    if allowed is None or "GET" not in allowed.split(", ") or "HEAD" in allowed.split(", "):
+        return headers
+    return {**(headers or {}), "Allow": f"{allowed}, HEAD"}
+
+
+def _routing_message(
+    scope: Scope, status: int, headers: Mapping[str, str] | None, protocol: bool
+) -> str:
     """The router's own 404 and 405, saying which path or which methods."""
     path = scope["path"]
-    if exc.status_code == 404:
+    if status == 404:
         where = "the inference protocol" if protocol else "this service"
         return f"Not Found: {path!r:.80} is not an endpoint of {where}"
-    allowed = (exc.headers or {}).get("Allow", "")
+    allowed = (headers or {}).get("Allow", "")
     return f"Method Not Allowed: {scope['method']} is not allowed on {path:.80}; use {allowed}"
 
 
@@ -234,11 +244,12 @@ def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
         return Refusal(400 if protocol else 422, "invalid_request", messages)
     if isinstance(exc, HTTPException):
         type_ = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        headers = _with_head(exc.headers)
         message = str(exc.detail)
         if exc.status_code in (404, 405) and message == HTTPStatus(exc.status_code).phrase:
-            message = _routing_message(scope, exc, protocol)
+            message = _routing_message(scope, exc.status_code, headers, protocol)
         # NOTE: keep the exception's headers: a 405 must say what is allowed (RFC 9110 `Allow`).
-        return Refusal(exc.status_code, type_, message, exc.headers)
+        return Refusal(exc.status_code, type_, message, headers)
     log.exception("unhandled error on %s %s", scope["method"], scope["path"])
     return Refusal(500, "internal", f"internal error: {type(exc).__name__}")
 

@@ -114,6 +114,7 @@ def test_head_where_only_post_is_served_is_405_naming_post(client: Client) -> No
     response = client.request("HEAD", "/classify")
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     assert client.request("HEAD", "/nowhere").status_code == 404
+    assert client.request("PUT", "/model").headers["allow"] == "GET, HEAD"
 
 
 def test_a_head_request_is_counted_as_head(client: Client) -> None:

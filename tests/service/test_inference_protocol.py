@@ -161,7 +161,8 @@ def test_unknown_models_versions_and_paths_are_404(
 
 
 @pytest.mark.parametrize(
-    ("method", "url", "allowed"), [("GET", "/v2/models/prior/infer", "POST"), ("PUT", "/v2", "GET")]
+    ("method", "url", "allowed"),
+    [("GET", "/v2/models/prior/infer", "POST"), ("PUT", "/v2", "GET, HEAD")],
 )
 def test_a_wrong_method_is_405_with_the_allowed_ones(
     client: Client, method: str, url: str, allowed: str
