@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute
 
 from service import imaging, memory, openapi, schemas
 from service.admission import Admission
@@ -109,16 +110,24 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         deadline_s=settings.deadline_ms / 1000.0,
         on_shed=metrics.shed,
     )
-    app.add_middleware(HeadAsGet, routes=app.router.routes)  # the list the routers fill below
+    # every route, each with its own path template, for the middleware that look a request's
+    # route up before routing (filled below; FastAPI keeps an included router as one entry)
+    routes: list[BaseRoute] = []
+    app.add_middleware(HeadAsGet, routes=routes)
     # outermost, so that it counts the 413s too and they carry the request's ID
-    app.add_middleware(Telemetry, metrics=metrics, tracing=tracing, access_log=settings.access_log)
+    app.add_middleware(
+        Telemetry, metrics=metrics, tracing=tracing, routes=routes, access_log=settings.access_log
+    )
     errors = (ServiceError, RequestValidationError, HTTPException, ClientDisconnect, Exception)
     for error in errors:
         app.add_exception_handler(error, handle_error)
     for router in (classify.router, generate.router, transform.router, ops.router):
         app.include_router(router, responses={503: schemas.UNAVAILABLE})
-    app.include_router(page.router)
-    app.include_router(inference_protocol.router)
+    for router in (page.router, inference_protocol.router):
+        app.include_router(router)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
+    modules = (classify, generate, transform, ops, page, inference_protocol)
+    routes.extend(route for module in modules for route in module.router.routes)
+    routes.extend(app.router.routes)  # the API docs' own, and the page's assets
     openapi.install(app, settings)
     return app

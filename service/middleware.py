@@ -68,6 +68,13 @@ class BodyLimit:
                 await guarded_send({"type": "http.response.start"})
 
 
+def route_of(
+    routes: list[BaseRoute], scope: Scope, least: Match = Match.PARTIAL
+) -> BaseRoute | None:
+    """The first route whose path matches the request's (PARTIAL: whatever its method)."""
+    return next((r for r in routes if r.matches(scope)[0].value >= least.value), None)
+
+
 class HeadAsGet:
     """Answer HEAD wherever GET is answered: the GET's status and headers, no body.
 
@@ -81,8 +88,7 @@ class HeadAsGet:
         self.app, self.routes = app, routes
 
     def gettable(self, scope: Scope) -> bool:
-        as_get = {**scope, "method": "GET"}
-        return any(route.matches(as_get)[0] is Match.FULL for route in self.routes)
+        return route_of(self.routes, {**scope, "method": "GET"}, Match.FULL) is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "HEAD" or not self.gettable(scope):
@@ -108,14 +114,21 @@ class Telemetry:
 
     The ID is the caller's `X-Request-ID` when safe, else a fresh one; the response echoes it,
     and error bodies and log lines carry it. Requests are counted per route template (unknown
-    paths pooled as `other`). A client that goes away before it is answered is counted as 499
+    paths pooled as `other`), those refused before routing (shed, too large) under the template
+    their path matches. A client that goes away before it is answered is counted as 499
     (nginx's "client closed request"), never as a 500.
     """
 
     def __init__(
-        self, app: ASGIApp, metrics: Metrics, tracing: Tracing, access_log: bool = False
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        tracing: Tracing,
+        routes: list[BaseRoute],
+        access_log: bool = False,
     ) -> None:
         self.app, self.metrics, self.tracing, self.access_log = app, metrics, tracing, access_log
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,7 +162,8 @@ class Telemetry:
             status = CLIENT_CLOSED
         finally:
             seconds = time.perf_counter() - start
-            endpoint = getattr(scope.get("route"), "path", OTHER)
+            route = scope.get("route") or route_of(self.routes, scope)
+            endpoint = getattr(route, "path", OTHER)
             self.metrics.observe_request(endpoint, scope["method"], status, seconds)
             if self.access_log:
                 _access_line(scope, status, seconds)

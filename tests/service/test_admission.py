@@ -17,6 +17,7 @@ import pytest
 
 from service.settings import Settings
 from tests.service.conftest import Client, png, serve
+from tests.service.prometheus import value
 
 PNG = {"content-type": "image/png"}
 
@@ -86,6 +87,11 @@ def test_a_request_past_max_queue_gets_503_with_retry_after_in_each_shape(
         assert "CCVAE_MAX_QUEUE" in protocol.json()["error"]
         assert ready.status_code == 200  # GETs are never shed
         assert shed_count(client, "queue_full") == 2
+        # refused before routing, yet counted under the endpoint each was sent to
+        text = client.get("/metrics").text
+        for endpoint in ("/classify", "/v2/models/{name}/infer"):
+            labels = {"endpoint": endpoint, "method": "POST", "status": "503"}
+            assert value(text, "ccvae_requests_total", **labels) == 1
         assert client.post("/classify", content=digit, headers=PNG).status_code == 200
 
 

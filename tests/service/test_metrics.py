@@ -83,6 +83,28 @@ def test_made_up_methods_and_paths_add_no_series(client: Client) -> None:
     assert 'method="MADEUP' not in text and "/nowhere" not in text
 
 
+def test_requests_refused_before_routing_count_under_the_endpoint_they_were_sent_to(
+    client: Client,
+) -> None:
+    """A body over the limit is refused before any route runs; a scraper still sees which
+    endpoint it was for, as for a wrong method, and only a path no route has is `other`."""
+
+    def count(endpoint: str, method: str, status: str) -> float:
+        labels = {"endpoint": endpoint, "method": method, "status": status}
+        return value(client.get("/metrics").text, "ccvae_requests_total", **labels)
+
+    before = count("/v2/models/{name}/infer", "POST", "413"), count("/classify", "other", "405")
+    too_large = client.post(
+        "/v2/models/encoder/infer",
+        content=b"0" * (10 * 2**20 + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert too_large.status_code == 413
+    assert client.request("MADEUP", "/classify").status_code == 405
+    after = count("/v2/models/{name}/infer", "POST", "413"), count("/classify", "other", "405")
+    assert after == (before[0] + 1, before[1] + 1)
+
+
 RECORD = """
 import sys
 from pathlib import Path
