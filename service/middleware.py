@@ -130,6 +130,11 @@ class Telemetry:
         self.app, self.metrics, self.tracing, self.access_log = app, metrics, tracing, access_log
         self.routes = routes
 
+    def template(self, scope: Scope) -> str:
+        """The route template of the request: the routing's, else the one its path matches."""
+        route = scope.get("route") or route_of(self.routes, scope)
+        return getattr(route, "path", OTHER)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -153,18 +158,16 @@ class Telemetry:
                 with self.tracing.request(scope["method"], scope["path"], scope["headers"]) as s:
                     await self.app(scope, receive, identified_send)
                     s.set_attribute("http.response.status_code", status)
-                    route = getattr(scope.get("route"), "path", None)
-                    if route is not None:
-                        s.update_name(f"{scope['method']} {route}")
+                    template = self.template(scope)
+                    if template != OTHER:
+                        s.update_name(f"{scope['method']} {template}")
             else:
                 await self.app(scope, receive, identified_send)
         except ClientDisconnect:
             status = CLIENT_CLOSED
         finally:
             seconds = time.perf_counter() - start
-            route = scope.get("route") or route_of(self.routes, scope)
-            endpoint = getattr(route, "path", OTHER)
-            self.metrics.observe_request(endpoint, scope["method"], status, seconds)
+            self.metrics.observe_request(self.template(scope), scope["method"], status, seconds)
             if self.access_log:
                 _access_line(scope, status, seconds)
             REQUEST_ID.reset(token)
