@@ -6,6 +6,7 @@ The flags are generated from `Settings`: a new field is a new flag, with its doc
 from __future__ import annotations
 
 import argparse
+import functools
 import logging.config
 import os
 import shutil
@@ -19,6 +20,7 @@ from typing import Any
 import uvicorn
 from granian import Granian
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -100,9 +102,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "log_level": args.log_level,
         "log_config": log_config,
         "access_log": False,
-        # NOTE: httptools sets no limit on a request's head; this protocol applies uvicorn's
-        # h11 setting to it (granian bounds the head itself).
-        "http": BoundedHttpTools,
+        # NOTE: httptools sets no limit on a request's head, in size or time; this protocol
+        # applies uvicorn's h11 size setting and the head's timeout (granian bounds both itself).
+        "http": functools.partial(BoundedHttpTools, head_timeout_s=settings.header_timeout_s),
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
     }
@@ -140,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 respawn_failed_workers=True,
                 # NOTE: granian's parent kills a worker still draining after this many seconds.
                 workers_kill_timeout=settings.shutdown_grace_s,
+                http1_settings=HTTP1Settings(
+                    header_read_timeout=round(settings.header_timeout_s * 1000)
+                ),
             ).serve()
     finally:
         if made is not None:

@@ -1,37 +1,53 @@
-"""A limit on the request head for uvicorn's httptools protocol, which sets none of its own.
+"""Limits on the request head for uvicorn's httptools protocol, which sets none of its own.
 
 uvicorn bounds the head only under h11 (`h11_max_incomplete_event_size`, 16 KiB); under
-httptools, its default, it buffers a header of any size (a 64 MB one was read for 5.3 s).
+httptools, its default, it buffers a header of any size (a 64 MB one was read for 5.3 s), and
+waits for the rest of a head for as long as the client keeps the connection open.
 `BoundedHttpTools` counts the bytes of each request head as they arrive and, once they pass the
-same setting, answers 431 and closes the connection. granian bounds the head itself
-(`HTTP1Settings.max_buffer_size`, about 400 KiB).
+same setting, answers 431 and closes the connection; and a head not complete `head_timeout_s`
+after its first byte is answered 408 and the connection closed. granian bounds both itself
+(`HTTP1Settings.max_buffer_size`, about 400 KiB, and `header_read_timeout`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from http import HTTPStatus
 from typing import Any
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from service.errors import HeaderTooLarge, error_body
+from service.errors import HeaderTooLarge, RequestTimeout, ServiceError, error_body
 
 DEFAULT_LIMIT = 64 * 2**10
 """The head limit when the config leaves `h11_max_incomplete_event_size` unset."""
+DEFAULT_TIMEOUT_S = 30.0
+"""The head's time limit when none is given (granian's default header_read_timeout)."""
+
+
+def raw_refusal(error: ServiceError) -> bytes:
+    """The whole response to a head refused before any request exists, in the service's error
+    shape, closing the connection."""
+    refusal = error.refusal
+    body = json.dumps(error_body(refusal)).encode()
+    return (
+        f"HTTP/1.1 {refusal.status} {HTTPStatus(refusal.status).phrase}\r\n".encode()
+        + b"content-type: application/json\r\n"
+        + b"content-length: "
+        + str(len(body)).encode()
+        + b"\r\n"
+        + b"connection: close\r\n\r\n"
+        + body
+    )
 
 
 def head_too_large(limit: int) -> bytes:
-    """The whole 431 response, in the service's error shape."""
-    refusal = HeaderTooLarge(f"request line and headers exceed the limit of {limit} bytes").refusal
-    body = json.dumps(error_body(refusal)).encode()
-    return (
-        b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-        b"content-type: application/json\r\n"
-        b"content-length: " + str(len(body)).encode() + b"\r\n"
-        b"connection: close\r\n\r\n" + body
+    """The whole 431 response."""
+    return raw_refusal(
+        HeaderTooLarge(f"request line and headers exceed the limit of {limit} bytes")
     )
 
 
@@ -48,26 +64,52 @@ class BoundedHttpTools(HttpToolsProtocol):
         server_state: ServerState,
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
+        head_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.head_limit = config.h11_max_incomplete_event_size or DEFAULT_LIMIT
+        self.head_timeout_s = head_timeout_s
         self.head_bytes = 0
         """Bytes received since the current request began; -1 once its head is complete."""
+        self.head_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         counting = self.head_bytes >= 0
         if counting:
+            if self.head_bytes == 0 and self.head_timer is None:
+                self.head_timer = self.loop.call_later(self.head_timeout_s, self.head_too_slow)
             self.head_bytes += len(data)
         super().data_received(data)
         if counting and self.head_bytes > self.head_limit and not self.transport.is_closing():
             self.logger.warning("Request head over %d bytes refused.", self.head_limit)
-            self.transport.write(head_too_large(self.head_limit))
-            self.transport.close()
+            self.refuse(head_too_large(self.head_limit))
+
+    def head_too_slow(self) -> None:
+        self.head_timer = None
+        if self.head_bytes >= 0 and not self.transport.is_closing():
+            self.logger.warning("Request head not complete in %g s refused.", self.head_timeout_s)
+            message = f"the request head was not complete {self.head_timeout_s:g} s after it began"
+            self.refuse(raw_refusal(RequestTimeout(message + " (CCVAE_HEADER_TIMEOUT_S)")))
+
+    def refuse(self, response: bytes) -> None:
+        self.stop_head_timer()
+        self.transport.write(response)
+        self.transport.close()
+
+    def stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
 
     def on_headers_complete(self) -> None:
         self.head_bytes = -1
+        self.stop_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.head_bytes = 0
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_head_timer()
+        super().connection_lost(exc)

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=64 * 2**10, gt=0)
     """Largest request head (request line and headers), in bytes, under uvicorn, whose httptools
     parser has no limit of its own (granian refuses heads over about 400 KiB itself)."""
+    header_timeout_s: float = Field(default=30.0, gt=0.0)
+    """Longest a request's head (request line and headers) may take to arrive, in seconds; a
+    connection still sending it then is closed (granian's own header_read_timeout, which
+    uvicorn lacks: ccvae-serve adds it there, answering 408)."""
     max_queue: int = Field(default=64, ge=0)
     """Most requests one worker holds on the model's endpoints (every POST), running or waiting;
     one more is refused at once with 503 and Retry-After, before its body is read (Triton's

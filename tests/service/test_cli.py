@@ -105,7 +105,8 @@ def test_main_refuses_an_unknown_device(capsys: pytest.CaptureFixture[str]) -> N
 def test_ccvae_serve_answers_over_http_on_either_server(
     shipped_model: Path, mnist: tuple[np.ndarray, np.ndarray], kind: str
 ) -> None:
-    server, url = start_server(shipped_model, "--server", kind, "--deadline-ms", "500")
+    flags = ("--deadline-ms", "500", "--header-timeout-s", "1")
+    server, url = start_server(shipped_model, "--server", kind, *flags)
     try:
         digit = png(mnist[0][0])
         response = httpx.post(f"{url}/classify", files={"file": ("d.png", digit)}, timeout=10)
@@ -127,6 +128,13 @@ def test_ccvae_serve_answers_over_http_on_either_server(
                             b"\r\nContent-Length: 5000\r\n\r\n" + digit[:10])  # fmt: skip
             answer = b"".join(iter(lambda: stalled.recv(4096), b""))  # to the server's close
         assert answer.startswith(b"HTTP/1.1 408 ") and b"request_timeout" in answer
+        # a head that stops half-way: the connection closes once its time is up (uvicorn says
+        # 408 first; granian closes without a word)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+            stalled.sendall(b"GET /model HTTP/1.1\r\nHost: ccvae\r\nX-Half: ")
+            answer = b"".join(iter(lambda: stalled.recv(4096), b""))
+        assert answer == b"" if kind == "granian" else answer.startswith(b"HTTP/1.1 408 ")
+        assert httpx.get(f"{url}/health/live", timeout=10).status_code == 200
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
