@@ -121,13 +121,18 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
     errors = (ServiceError, RequestValidationError, HTTPException, ClientDisconnect, Exception)
     for error in errors:
         app.add_exception_handler(error, handle_error)
-    for router in (classify.router, generate.router, transform.router, ops.router):
-        app.include_router(router, responses={503: schemas.UNAVAILABLE})
-    for router in (page.router, inference_protocol.router):
-        app.include_router(router)
+    model_endpoints = {503: schemas.UNAVAILABLE}
+    for router, responses in (
+        (classify.router, model_endpoints),
+        (generate.router, model_endpoints),
+        (transform.router, model_endpoints),
+        (ops.router, model_endpoints),
+        (page.router, None),
+        (inference_protocol.router, None),
+    ):
+        app.include_router(router, responses=responses)
+        routes.extend(router.routes)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
-    modules = (classify, generate, transform, ops, page, inference_protocol)
-    routes.extend(route for module in modules for route in module.router.routes)
     routes.extend(app.router.routes)  # the API docs' own, and the page's assets
     openapi.install(app, settings)
     return app

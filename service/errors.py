@@ -210,7 +210,8 @@ def _describe(error: dict[str, Any]) -> str:
 def _with_head(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
     """A 405's `Allow` with HEAD beside GET, which is answered wherever GET is (HeadAsGet)."""
     allowed = (headers or {}).get("Allow")
-    if allowed is None or "GET" not in allowed.split(", ") or "HEAD" in allowed.split(", "):
+    methods = allowed.split(", ") if allowed is not None else []
+    if "GET" not in methods or "HEAD" in methods:
         return headers
     return {**(headers or {}), "Allow": f"{allowed}, HEAD"}
 

@@ -24,8 +24,6 @@ from service.errors import HeaderTooLarge, RequestTimeout, ServiceError, error_b
 
 DEFAULT_LIMIT = 64 * 2**10
 """The head limit when the config leaves `h11_max_incomplete_event_size` unset."""
-DEFAULT_TIMEOUT_S = 30.0
-"""The head's time limit when none is given (granian's default header_read_timeout)."""
 
 
 def raw_refusal(error: ServiceError) -> bytes:
@@ -44,13 +42,6 @@ def raw_refusal(error: ServiceError) -> bytes:
     )
 
 
-def head_too_large(limit: int) -> bytes:
-    """The whole 431 response."""
-    return raw_refusal(
-        HeaderTooLarge(f"request line and headers exceed the limit of {limit} bytes")
-    )
-
-
 class BoundedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a request head over `h11_max_incomplete_event_size`.
 
@@ -64,7 +55,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         server_state: ServerState,
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
-        head_timeout_s: float = DEFAULT_TIMEOUT_S,
+        *,
+        head_timeout_s: float,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.head_limit = config.h11_max_incomplete_event_size or DEFAULT_LIMIT
@@ -82,7 +74,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         super().data_received(data)
         if counting and self.head_bytes > self.head_limit and not self.transport.is_closing():
             self.logger.warning("Request head over %d bytes refused.", self.head_limit)
-            self.refuse(head_too_large(self.head_limit))
+            message = f"request line and headers exceed the limit of {self.head_limit} bytes"
+            self.refuse(raw_refusal(HeaderTooLarge(message)))
 
     def head_too_slow(self) -> None:
         self.head_timer = None
