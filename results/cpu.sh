@@ -9,24 +9,29 @@
 # most one a shard): each lane trains the first shard no other has taken, and takes the next when
 # it ends, so that `cpu.sh fewlabels 24 15 6 7 8` keeps both cores busy through four runs (a
 # shard already training in another process holds its lane until it ends). Each
-# trains under `nice -n 19` with one torch thread, and is measured once trained. A run continues
+# trains under `nice -n 19` with THREADS torch threads (below), and is measured once trained. A run continues
 # from its last.pt exactly as if it had never stopped, and a run with its result.json is only
 # read, so calling this again in a later session continues the sweep. SEEDS=2 narrows it to one
 # seed's runs (results/sweeps.sh holds the flags).
 #
 # CODE_DIR (default /work/runs-SWEEP) is a detached worktree of the commit the sweep started
-# from, with a venv in CODE_DIR/.venv (as results/fewlabels/README.md makes one), so that a later
-# change to training/ cannot alter a run half-way. Each shard logs to /work/SWEEP-shard<K>.log
+# from (`frozen` in results/sweeps.sh), with a venv in CODE_DIR/.venv, so that a later change to
+# training/ cannot alter a run half-way; it is made here when missing, after scripts/test has
+# made .venv. THREADS (default 1) is each run's torch threads: `THREADS=2 LANES=1` gives one run
+# both cores, which takes a baseline run from about 3 hours to 1.7 (120 s an epoch instead of
+# 220, results/fewlabels/README.md), so that it ends within a session on a machine whose
+# worktree does not outlive the session. Each shard logs to /work/SWEEP-shard<K>.log
 # and appends its PID to /work/training.pids (benchmarks pause those with kill -STOP / -CONT);
 # /work/SWEEP-queue.log says when each shard started. results/collect.sh brings finished runs in.
 set -euo pipefail
 # shellcheck source=results/sweeps.sh
 source "$(dirname "$0")/sweeps.sh"
 sweep_args "$@"
+sweep_checkout
 processes=${rest[0]:-2} shards=("${rest[@]:1}")
 [[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
 cd "$code"
-export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=1
+export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=${THREADS:-1}
 # two processes on one run would both write its last.pt. Shards of one count N never share a
 # run, but shards of two counts do (run 12 is in shard 12/24 and in shard 0/2): refuse to mix.
 running=$(pgrep -af "ccvae-experiment $name .*--shard " | grep -oE -- "--shard [0-9]+/[0-9]+" || true)
@@ -49,7 +54,7 @@ lane() {
       if [[ -n $other ]]; then
         while kill -0 "$other" 2> /dev/null; do sleep 20; done
       else
-        nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads 1 --out results \
+        nice -n 19 .venv/bin/ccvae-experiment "${sweep[@]}" --threads "${THREADS:-1}" --out results \
           --shard "$k/$processes" >> "/work/$name-shard$k.log" 2>&1 &
         echo $! >> /work/training.pids
         echo "$(date -u +%FT%TZ) $name, shard $k/$processes: pid $! -> $code/results/runs" >> "$queue"
