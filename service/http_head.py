@@ -21,19 +21,27 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from service.errors import HeaderTooLarge, RequestTimeout, ServiceError, error_body
+from service.logs import REQUEST_ID_HEADER, request_id
 
 DEFAULT_LIMIT = 64 * 2**10
 """The head limit when the config leaves `h11_max_incomplete_event_size` unset."""
 
 
-def raw_refusal(error: ServiceError) -> bytes:
+def raw_refusal(error: ServiceError, rid: str) -> bytes:
     """The whole response to a head refused before any request exists, in the service's error
-    shape, closing the connection."""
+    shape, closing the connection; `rid` is its request ID, in the body and the header, as a
+    routed request's (a fresh one: the caller's X-Request-ID is in the head not yet read)."""
     refusal = error.refusal
-    body = json.dumps(error_body(refusal)).encode()
+    body = error_body(refusal)
+    body["error"]["request_id"] = rid
+    body = json.dumps(body).encode()
     return (
         f"HTTP/1.1 {refusal.status} {HTTPStatus(refusal.status).phrase}\r\n".encode()
         + b"content-type: application/json\r\n"
+        + REQUEST_ID_HEADER
+        + b": "
+        + rid.encode()
+        + b"\r\n"
         + b"content-length: "
         + str(len(body)).encode()
         + b"\r\n"
@@ -73,20 +81,22 @@ class BoundedHttpTools(HttpToolsProtocol):
             self.head_bytes += len(data)
         super().data_received(data)
         if counting and self.head_bytes > self.head_limit and not self.transport.is_closing():
-            self.logger.warning("Request head over %d bytes refused.", self.head_limit)
             message = f"request line and headers exceed the limit of {self.head_limit} bytes"
-            self.refuse(raw_refusal(HeaderTooLarge(message)))
+            self.refuse(HeaderTooLarge(message))
 
     def head_too_slow(self) -> None:
         self.head_timer = None
         if self.head_bytes >= 0 and not self.transport.is_closing():
-            self.logger.warning("Request head not complete in %g s refused.", self.head_timeout_s)
             message = f"the request head was not complete {self.head_timeout_s:g} s after it began"
-            self.refuse(raw_refusal(RequestTimeout(message + " (CCVAE_HEADER_TIMEOUT_S)")))
+            self.refuse(RequestTimeout(message + " (CCVAE_HEADER_TIMEOUT_S)"))
 
-    def refuse(self, response: bytes) -> None:
+    def refuse(self, error: ServiceError) -> None:
+        """Answer `error` and close; the warning logged carries the answer's request ID."""
         self.stop_head_timer()
-        self.transport.write(response)
+        rid = request_id(None)
+        message = error.refusal.message
+        self.logger.warning("Request head refused: %s.", message, extra={"request_id": rid})
+        self.transport.write(raw_refusal(error, rid))
         self.transport.close()
 
     def stop_head_timer(self) -> None:

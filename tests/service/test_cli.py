@@ -264,7 +264,11 @@ def test_uvicorn_refuses_a_request_head_over_the_limit_and_keeps_serving(
                     s.sendall(b"a" * 65536)
             answer = s.recv(4096)
         assert answer.startswith(b"HTTP/1.1 431 ")
-        assert b"exceed the limit of 8192 bytes" in answer
+        head, body = answer.split(b"\r\n\r\n", 1)
+        error = json.loads(body)["error"]
+        assert "exceed the limit of 8192 bytes" in error["message"]
+        # a request ID like any other answer's, in the body and the header both
+        assert f"x-request-id: {error['request_id']}".encode() in head.split(b"\r\n")
         fine = httpx.get(f"{url}/health/live", headers={"X-Small": "a" * 4000}, timeout=10)
         assert fine.status_code == 200
     finally:
