@@ -143,7 +143,7 @@ class Telemetry:
         rid = request_id(header)
         token = REQUEST_ID.set(rid)
         echoed = (REQUEST_ID_HEADER, rid.encode("ascii"))
-        status = 500
+        status, template = 500, None  # the template is looked up once, after the response
         start = time.perf_counter()
 
         async def identified_send(message: Message) -> None:
@@ -167,7 +167,8 @@ class Telemetry:
             status = CLIENT_CLOSED
         finally:
             seconds = time.perf_counter() - start
-            self.metrics.observe_request(self.template(scope), scope["method"], status, seconds)
+            template = template or self.template(scope)
+            self.metrics.observe_request(template, scope["method"], status, seconds)
             if self.access_log:
                 _access_line(scope, status, seconds)
             REQUEST_ID.reset(token)
