@@ -134,6 +134,14 @@ class HeaderTooLarge(ServiceError):
     type = "header_too_large"
 
 
+class MalformedHead(ServiceError):
+    """The request line or a header does not parse as HTTP/1.1 (a bad method, a Content-Length
+    that is not a number, a control character in a header); answered by the HTTP protocol
+    itself under uvicorn (service/http_head.py), before any request exists."""
+
+    type = "bad_request"
+
+
 class ModelNotFound(ServiceError):
     """No model of that name (or version) is served."""
 

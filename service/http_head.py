@@ -4,9 +4,11 @@ uvicorn bounds the head only under h11 (`h11_max_incomplete_event_size`, 16 KiB)
 httptools, its default, it buffers a header of any size (a 64 MB one was read for 5.3 s), and
 waits for the rest of a head for as long as the client keeps the connection open.
 `BoundedHttpTools` counts the bytes of each request head as they arrive and, once they pass the
-same setting, answers 431 and closes the connection; and a head not complete `head_timeout_s`
-after its first byte is answered 408 and the connection closed. granian bounds both itself
-(`HTTP1Settings.max_buffer_size`, about 400 KiB, and `header_read_timeout`).
+same setting, answers 431 and closes the connection; a head not complete `head_timeout_s`
+after its first byte is answered 408 and the connection closed; and a head that does not parse
+is answered 400 in the service's error shape, not uvicorn's plain text. granian bounds the head
+itself (`HTTP1Settings.max_buffer_size`, about 400 KiB, and `header_read_timeout`), and answers
+one that does not parse from Rust, before the app is reached.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from service.errors import HeaderTooLarge, RequestTimeout, ServiceError, error_body
+from service.errors import (
+    HeaderTooLarge,
+    MalformedHead,
+    RequestTimeout,
+    ServiceError,
+    error_body,
+)
 from service.logs import REQUEST_ID_HEADER, request_id
 
 DEFAULT_LIMIT = 64 * 2**10
@@ -89,6 +97,10 @@ class BoundedHttpTools(HttpToolsProtocol):
         if self.head_bytes >= 0 and not self.transport.is_closing():
             message = f"the request head was not complete {self.head_timeout_s:g} s after it began"
             self.refuse(RequestTimeout(message + " (CCVAE_HEADER_TIMEOUT_S)"))
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a head httptools cannot parse (it has logged `msg` already)."""
+        self.refuse(MalformedHead("the request line or a header is not valid HTTP/1.1"))
 
     def refuse(self, error: ServiceError) -> None:
         """Answer `error` and close; the warning logged carries the answer's request ID."""

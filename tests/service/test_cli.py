@@ -250,6 +250,40 @@ def test_main_refuses_an_unreadable_model_file_in_one_line(
     assert "encoder.onnx cannot be read: Permission denied" in line
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+        b"G\x01T /health/live HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n",
+        b"not http at all\r\n\r\n",
+    ],
+    ids=["content-length-not-a-number", "control-character-in-method", "nul-in-header", "junk"],
+)
+def test_uvicorn_answers_a_head_that_does_not_parse_with_a_json_400_and_keeps_serving(
+    tiny_model_dir: Path, head: bytes
+) -> None:
+    server, url = start_server(tiny_model_dir, "--server", "uvicorn")
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(head)
+            answer = b""
+            while chunk := s.recv(4096):  # the server closes the connection after its answer
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        head_out, body = answer.split(b"\r\n\r\n", 1)
+        assert b"content-type: application/json" in head_out.split(b"\r\n")
+        error = json.loads(body)["error"]
+        assert error["type"] == "bad_request"
+        assert "not valid HTTP/1.1" in error["message"]
+        assert f"x-request-id: {error['request_id']}".encode() in head_out.split(b"\r\n")
+        assert httpx.get(f"{url}/health/live", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+
+
 def test_uvicorn_refuses_a_request_head_over_the_limit_and_keeps_serving(
     tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
