@@ -22,12 +22,16 @@
 # 220, results/fewlabels/README.md), so that it ends within a session on a machine whose
 # worktree does not outlive the session. Each shard logs to /work/SWEEP-shard<K>.log
 # and appends its PID to /work/training.pids (benchmarks pause those with kill -STOP / -CONT);
-# /work/SWEEP-queue.log says when each shard started. results/collect.sh brings finished runs in.
+# /work/SWEEP-queue.log says when each shard started. As each run ends, its lane calls
+# results/collect.sh from this checkout, which brings the run into results/runs and rewrites the
+# sweep's table (logged to /work/SWEEP-collect.log), so that a finished run is in the repository,
+# ready to commit, even if the session ends before anyone collects it by hand.
 set -euo pipefail
 # shellcheck source=results/sweeps.sh
 source "$(dirname "$0")/sweeps.sh"
 sweep_args "$@"
 sweep_checkout
+root=$(cd "$(dirname "$0")/.." && pwd)  # this checkout, which collects each finished run
 processes=${rest[0]:-2} shards=("${rest[@]:1}")
 [[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
 cd "$code"
@@ -59,6 +63,8 @@ lane() {
         echo $! >> /work/training.pids
         echo "$(date -u +%FT%TZ) $name, shard $k/$processes: pid $! -> $code/results/runs" >> "$queue"
         wait $! || true  # a run that fails leaves its log; the lane goes on with the queue
+        (cd "$root" && flock "/work/$name-collect.lock" results/collect.sh "$code" "$name") \
+          >> "/work/$name-collect.log" 2>&1 || true
       fi
     fi
     exec {lock}>&-
