@@ -23,6 +23,23 @@ from tests.service.conftest import png
 from tests.service.live_server import free_port, start_server
 
 
+def raw_json_error(answer: bytes, status: int) -> dict[str, str]:
+    """The error of a raw HTTP answer: its status line, a JSON body, and the body's request ID
+    in the X-Request-ID header too, as every answer of the service carries it."""
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode())
+    head, body = answer.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    assert b"content-type: application/json" in lines
+    error = json.loads(body)["error"]
+    assert f"x-request-id: {error['request_id']}".encode() in lines
+    return error
+
+
+def read_to_close(s: socket.socket) -> bytes:
+    """All a server sends on a connection until it closes it."""
+    return b"".join(iter(lambda: s.recv(4096), b""))
+
+
 def test_help_shows_each_setting_and_its_default(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
@@ -126,13 +143,13 @@ def test_ccvae_serve_answers_over_http_on_either_server(
         with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
             stalled.sendall(b"POST /classify HTTP/1.1\r\nHost: ccvae\r\nContent-Type: image/png"
                             b"\r\nContent-Length: 5000\r\n\r\n" + digit[:10])  # fmt: skip
-            answer = b"".join(iter(lambda: stalled.recv(4096), b""))  # to the server's close
+            answer = read_to_close(stalled)
         assert answer.startswith(b"HTTP/1.1 408 ") and b"request_timeout" in answer
         # a head that stops half-way: the connection closes once its time is up (uvicorn says
         # 408 first; granian closes without a word)
         with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
             stalled.sendall(b"GET /model HTTP/1.1\r\nHost: ccvae\r\nX-Half: ")
-            answer = b"".join(iter(lambda: stalled.recv(4096), b""))
+            answer = read_to_close(stalled)
         assert answer == b"" if kind == "granian" else answer.startswith(b"HTTP/1.1 408 ")
         assert httpx.get(f"{url}/health/live", timeout=10).status_code == 200
     finally:
@@ -268,16 +285,9 @@ def test_uvicorn_answers_a_head_that_does_not_parse_with_a_json_400_and_keeps_se
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(head)
-            answer = b""
-            while chunk := s.recv(4096):  # the server closes the connection after its answer
-                answer += chunk
-        assert answer.startswith(b"HTTP/1.1 400 ")
-        head_out, body = answer.split(b"\r\n\r\n", 1)
-        assert b"content-type: application/json" in head_out.split(b"\r\n")
-        error = json.loads(body)["error"]
+            error = raw_json_error(read_to_close(s), 400)  # the server closes after its answer
         assert error["type"] == "bad_request"
         assert "not valid HTTP/1.1" in error["message"]
-        assert f"x-request-id: {error['request_id']}".encode() in head_out.split(b"\r\n")
         assert httpx.get(f"{url}/health/live", timeout=10).status_code == 200
     finally:
         server.terminate()
@@ -296,13 +306,8 @@ def test_uvicorn_refuses_a_request_head_over_the_limit_and_keeps_serving(
             with contextlib.suppress(OSError):  # the server may close while we still send
                 for _ in range(1024):  # up to 64 MiB
                     s.sendall(b"a" * 65536)
-            answer = s.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 431 ")
-        head, body = answer.split(b"\r\n\r\n", 1)
-        error = json.loads(body)["error"]
+            error = raw_json_error(s.recv(4096), 431)
         assert "exceed the limit of 8192 bytes" in error["message"]
-        # a request ID like any other answer's, in the body and the header both
-        assert f"x-request-id: {error['request_id']}".encode() in head.split(b"\r\n")
         fine = httpx.get(f"{url}/health/live", headers={"X-Small": "a" * 4000}, timeout=10)
         assert fine.status_code == 200
     finally:
