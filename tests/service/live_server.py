@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,12 @@ def start_server(
             server.kill()
             raise AssertionError(f"ccvae-serve did not become ready in {timeout_s:.0f} s")
         time.sleep(0.1)
+
+
+def connect(url: str, timeout_s: float = 10) -> socket.socket:
+    """A raw TCP connection to the server at `url` (as `start_server` returns it), for requests
+    that an HTTP client will not send."""
+    return socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=timeout_s)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ import pytest
 from service.cli import build_parser, main
 from service.settings import Settings, process_layout
 from tests.service.conftest import png
-from tests.service.live_server import free_port, start_server
+from tests.service.live_server import connect, free_port, start_server
 
 
 def raw_json_error(answer: bytes, status: int) -> dict[str, str]:
@@ -139,15 +139,14 @@ def test_ccvae_serve_answers_over_http_on_either_server(
         assert head.status_code == 200 and head.content == b""
         assert head.headers["content-length"] == got.headers["content-length"]
         # a body that stops half-way: 408 at the deadline, and the server closes the connection
-        port = int(url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+        with connect(url) as stalled:
             stalled.sendall(b"POST /classify HTTP/1.1\r\nHost: ccvae\r\nContent-Type: image/png"
                             b"\r\nContent-Length: 5000\r\n\r\n" + digit[:10])  # fmt: skip
             answer = read_to_close(stalled)
         assert answer.startswith(b"HTTP/1.1 408 ") and b"request_timeout" in answer
         # a head that stops half-way: the connection closes once its time is up (uvicorn says
         # 408 first; granian closes without a word)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+        with connect(url) as stalled:
             stalled.sendall(b"GET /model HTTP/1.1\r\nHost: ccvae\r\nX-Half: ")
             answer = read_to_close(stalled)
         assert answer == b"" if kind == "granian" else answer.startswith(b"HTTP/1.1 408 ")
@@ -282,8 +281,7 @@ def test_uvicorn_answers_a_head_that_does_not_parse_with_a_json_400_and_keeps_se
 ) -> None:
     server, url = start_server(tiny_model_dir, "--server", "uvicorn")
     try:
-        port = int(url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with connect(url) as s:
             s.sendall(head)
             error = raw_json_error(read_to_close(s), 400)  # the server closes after its answer
         assert error["type"] == "bad_request"
@@ -300,8 +298,7 @@ def test_uvicorn_refuses_a_request_head_over_the_limit_and_keeps_serving(
     monkeypatch.setenv("CCVAE_MAX_HEADER_BYTES", "8192")
     server, url = start_server(tiny_model_dir, "--server", "uvicorn")
     try:
-        port = int(url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with connect(url) as s:
             s.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ")
             with contextlib.suppress(OSError):  # the server may close while we still send
                 for _ in range(1024):  # up to 64 MiB

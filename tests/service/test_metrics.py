@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,7 @@ import pytest
 
 from service.metrics import Metrics
 from tests.service.conftest import Client, png
-from tests.service.live_server import start_server
+from tests.service.live_server import connect, start_server
 from tests.service.prometheus import samples, value
 
 RAW = {"content-type": "image/png"}
@@ -236,13 +235,12 @@ def test_a_client_that_hangs_up_is_counted_as_499_without_a_traceback(
     shipped_model: Path, kind: str
 ) -> None:
     server, url = start_server(shipped_model, "--server", kind)
-    port = int(url.rsplit(":", 1)[1])
     head = b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
     try:
-        with socket.create_connection(("127.0.0.1", port)) as hangs_up:
+        with connect(url) as hangs_up:
             hangs_up.sendall(head + b"Content-Length: 100000\r\n\r\n" + b"x" * 1000)
             time.sleep(0.3)  # the service is reading the body when the client goes
-        with socket.create_connection(("127.0.0.1", port)) as bad_chunks:
+        with connect(url) as bad_chunks:
             bad_chunks.sendall(head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
             bad_chunks.recv(4096)
         time.sleep(0.3)
