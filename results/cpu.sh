@@ -18,9 +18,10 @@
 # from (`frozen` in results/sweeps.sh), with a venv in CODE_DIR/.venv, so that a later change to
 # training/ cannot alter a run half-way; it is made here when missing, after scripts/test has
 # made .venv. THREADS (default 1) is each run's torch threads: `THREADS=2 LANES=1` gives one run
-# both cores, which takes a baseline run from about 3 hours to 1.7-2.5 (120-189 s an epoch,
+# both cores, which takes a baseline run from about 3 hours to 1.7-2.5 (120-201 s an epoch,
 # by host, instead of 220; `seconds` in each run's metrics.jsonl, results/fewlabels/README.md),
-# so that it ends within a session on a machine whose worktree does not outlive the session. Each shard logs to /work/SWEEP-shard<K>.log
+# so that it ends within a session on a machine whose worktree does not outlive the session.
+# Each shard logs to /work/SWEEP-shard<K>.log
 # and appends its PID to /work/training.pids (benchmarks pause those with kill -STOP / -CONT);
 # /work/SWEEP-queue.log says when each shard started. As each run ends, its lane calls
 # results/collect.sh from this checkout, which brings the run into results/runs and rewrites the
