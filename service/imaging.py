@@ -101,7 +101,8 @@ def decode(data: bytes, max_pixels: int, max_side: int | None = None) -> np.ndar
     decoded at the smallest of 1, 1/2, 1/4, 1/8 scale that keeps WORK_SIDE pixels a side, and
     checked at that size); the decoded picture is then shrunk by whole-pixel averaging until its
     longer side is at most WORK_SIDE, so everything after decoding costs at most WORK_SIDE^2
-    pixels. Any failure of Pillow's (decoders, chunk readers, EXIF parsing) is an invalid image.
+    pixels. Any failure of Pillow's (decoders, chunk readers, EXIF parsing) is an invalid image,
+    but for a compressed chunk that inflates past Pillow's bound, which is too large.
     """
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
@@ -118,7 +119,12 @@ def decode(data: bytes, max_pixels: int, max_side: int | None = None) -> np.ndar
         ) from e
     except MemoryError:
         raise
-    except Exception as e:  # the decoder boundary: whatever Pillow raises is a bad image
+    except Exception as e:  # the decoder boundary: whatever Pillow raises is a bad image, ...
+        # NOTE: ... but for Pillow's bound on what a PNG's compressed chunks (zTXt, iTXt, iCCP)
+        # may inflate to, MAX_TEXT_CHUNK each and MAX_TEXT_MEMORY in all, which it names in its
+        # message: such an image is refused for its size, as a pixel bomb is.
+        if isinstance(e, ValueError) and "MAX_TEXT" in str(e):
+            raise PayloadTooLarge(f"image refused as a decompression bomb: {e}") from e
         raise InvalidImage(
             f"image cannot be decoded (truncated or corrupt): {type(e).__name__}: {e}"[:300]
         ) from e

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import PngImagePlugin
 
 from bench.costs import png_header
 from tests.service.conftest import Client, assert_clean_4xx, png
@@ -15,6 +16,9 @@ DIGIT = np.zeros((28, 28), np.uint8)
 DIGIT[6:22, 12:16] = 255
 GOOD = png(DIGIT)
 NOISE = png(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8))
+TEXT_INFO = PngImagePlugin.PngInfo()
+TEXT_INFO.add_text("comment", "a" * 2 * PngImagePlugin.MAX_TEXT_CHUNK, zip=True)
+TEXT_BOMB = png(DIGIT, pnginfo=TEXT_INFO)  # 2 KB of zTXt that inflates past Pillow's bound
 SIDE = 4096  # the default limit is 4096 x 4096 pixels
 JSON = "application/json"
 
@@ -60,6 +64,14 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, str]] = [
         413,
         "payload_too_large",
         "decompression bomb",
+    ),
+    (
+        "POST",
+        "/classify",
+        {"files": {"file": ("text.png", TEXT_BOMB)}},
+        413,
+        "payload_too_large",
+        "MAX_TEXT_CHUNK",
     ),
     (
         "POST",

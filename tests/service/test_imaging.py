@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from service import imaging
 from service.errors import InvalidImage, PayloadTooLarge
@@ -120,6 +120,30 @@ def test_decode_refuses_decompression_bombs(monkeypatch: pytest.MonkeyPatch, sid
     imaging.configure_pillow(6000)
     with pytest.raises(PayloadTooLarge, match="decompression bomb"):
         imaging.decode(png(np.zeros((side, side), np.uint8)), LIMIT)
+
+
+def text_bomb(pixels: np.ndarray, chunks: int, size: int) -> bytes:
+    """A PNG carrying `chunks` zTXt chunks that each inflate to `size` bytes (a few KB each)."""
+    info = PngImagePlugin.PngInfo()
+    for i in range(chunks):
+        info.add_text(f"comment{i}", "a" * size, zip=True)
+    return png(pixels, pnginfo=info)
+
+
+def test_decode_refuses_a_compressed_text_chunk_that_inflates_past_pillows_bound() -> None:
+    bomb = text_bomb(np.zeros((28, 28), np.uint8), 1, 2 * PngImagePlugin.MAX_TEXT_CHUNK)
+    assert len(bomb) < 10_000
+    with pytest.raises(PayloadTooLarge, match=r"decompression bomb.*MAX_TEXT_CHUNK"):
+        imaging.decode(bomb, LIMIT)
+
+
+def test_decode_refuses_text_chunks_that_inflate_past_pillows_bound_in_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(PngImagePlugin, "MAX_TEXT_MEMORY", 100_000)
+    bomb = text_bomb(np.zeros((28, 28), np.uint8), 3, 50_000)  # each within MAX_TEXT_CHUNK
+    with pytest.raises(PayloadTooLarge, match=r"decompression bomb.*MAX_TEXT_MEMORY"):
+        imaging.decode(bomb, LIMIT)
 
 
 def test_to_field_rejects_a_blank_image() -> None:
