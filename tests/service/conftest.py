@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from service.app import create_app
 from service.settings import Settings
@@ -111,6 +111,14 @@ def png(pixels: np.ndarray, mode: str | None = None, **save: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=save.pop("format", "PNG"), **save)
     return buffer.getvalue()
+
+
+def text_bomb(pixels: np.ndarray, chunks: int, size: int) -> bytes:
+    """A PNG carrying `chunks` zTXt chunks that each inflate to `size` bytes (a few KB each)."""
+    info = PngImagePlugin.PngInfo()
+    for i in range(chunks):
+        info.add_text(f"comment{i}", "a" * size, zip=True)
+    return png(pixels, pnginfo=info)
 
 
 def decode_png(data: bytes) -> np.ndarray:

@@ -10,15 +10,13 @@ import pytest
 from PIL import PngImagePlugin
 
 from bench.costs import png_header
-from tests.service.conftest import Client, assert_clean_4xx, png
+from tests.service.conftest import Client, assert_clean_4xx, png, text_bomb
 
 DIGIT = np.zeros((28, 28), np.uint8)
 DIGIT[6:22, 12:16] = 255
 GOOD = png(DIGIT)
 NOISE = png(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8))
-TEXT_INFO = PngImagePlugin.PngInfo()
-TEXT_INFO.add_text("comment", "a" * 2 * PngImagePlugin.MAX_TEXT_CHUNK, zip=True)
-TEXT_BOMB = png(DIGIT, pnginfo=TEXT_INFO)  # 2 KB of zTXt that inflates past Pillow's bound
+TEXT_BOMB = text_bomb(DIGIT, 1, 2 * PngImagePlugin.MAX_TEXT_CHUNK)  # inflates past Pillow's bound
 SIDE = 4096  # the default limit is 4096 x 4096 pixels
 JSON = "application/json"
 

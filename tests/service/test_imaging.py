@@ -10,7 +10,7 @@ from PIL import Image, PngImagePlugin
 
 from service import imaging
 from service.errors import InvalidImage, PayloadTooLarge
-from tests.service.conftest import png
+from tests.service.conftest import png, text_bomb
 
 SHAPE = (1, 28, 28)
 LIMIT = 10_000_000
@@ -120,14 +120,6 @@ def test_decode_refuses_decompression_bombs(monkeypatch: pytest.MonkeyPatch, sid
     imaging.configure_pillow(6000)
     with pytest.raises(PayloadTooLarge, match="decompression bomb"):
         imaging.decode(png(np.zeros((side, side), np.uint8)), LIMIT)
-
-
-def text_bomb(pixels: np.ndarray, chunks: int, size: int) -> bytes:
-    """A PNG carrying `chunks` zTXt chunks that each inflate to `size` bytes (a few KB each)."""
-    info = PngImagePlugin.PngInfo()
-    for i in range(chunks):
-        info.add_text(f"comment{i}", "a" * size, zip=True)
-    return png(pixels, pnginfo=info)
 
 
 def test_decode_refuses_a_compressed_text_chunk_that_inflates_past_pillows_bound() -> None:
