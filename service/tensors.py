@@ -253,6 +253,21 @@ def datatype_of(dtype: np.dtype[Any]) -> str:
     raise ValueError(f"numpy dtype {dtype} has no datatype in the protocol")
 
 
+def _finite(name: str, array: np.ndarray) -> np.ndarray:
+    """An output bound for JSON, which has no inf or nan: finite inputs far outside a model's range
+    (z = 1e38) can overflow float32 inside it, and that is the request's doing, not the server's."""
+    if array.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(array))
+        if bad.size:
+            raise InvalidTensor(
+                f"output {name!r} holds {array.flat[bad[0]]} at flat index {bad[0]}, which JSON "
+                "cannot carry: the inputs overflow the model's float32 arithmetic; send values "
+                "in the range it was trained on, or ask for the output as binary data "
+                '("binary_data": true), which carries it as it is'
+            )
+    return array
+
+
 def encode_response(
     model: str,
     version: str,
@@ -272,7 +287,7 @@ def encode_response(
             tensor["parameters"] = {"binary_data_size": len(raw)}
             chunks.append(raw)
         else:
-            tensor["data"] = array.ravel().tolist()
+            tensor["data"] = _finite(selected.name, array).ravel().tolist()
         tensors.append(tensor)
     body: dict[str, Any] = {"model_name": model, "model_version": version}
     if request_id is not None:

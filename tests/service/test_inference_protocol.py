@@ -359,6 +359,28 @@ def test_binary_data_output_makes_every_output_binary(
     assert offset == len(raw)
 
 
+@pytest.mark.parametrize(
+    ("model", "name", "width"), [("decoder", "z", 32), ("classifier", "z_c", 16)]
+)
+def test_finite_inputs_that_overflow_the_model_are_400_as_json_and_returned_as_binary(
+    client: Client, sessions: dict[str, ort.InferenceSession], model: str, name: str, width: int
+) -> None:
+    """JSON has no inf or nan, so an output the model overflows to them is the request's 400,
+    naming the way out; binary data carries it as onnxruntime computes it."""
+    z = np.full((1, width), 3e38, np.float32)
+    response = infer(client, model, {"inputs": [tensor(name, z)]})
+    assert_protocol_error(response, 400, "which JSON cannot carry")
+    assert '"binary_data": true' in response.json()["error"]
+    (expected,) = sessions[model].run(None, {name: z})
+    assert not np.isfinite(expected).all()
+    body, headers = binary_request({name: z}, parameters={"binary_data_output": True})
+    response = client.post(f"/v2/models/{model}/infer", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    raw = response.content[int(response.headers["inference-header-content-length"]) :]
+    np.testing.assert_array_equal(np.frombuffer(raw, "<f4").reshape(expected.shape), expected)
+    assert client.get("/v2/health/ready").status_code == 200
+
+
 # --- bad requests ----------------------------------------------------------------------------
 
 Z_C = {"name": "z_c", "shape": [1, 16], "datatype": "FP32", "data": [0.0] * 16}
