@@ -99,6 +99,15 @@ class UnsupportedMediaType(ServiceError):
     type = "unsupported_media_type"
 
 
+class UnsupportedEncoding(UnsupportedMediaType):
+    """The body is content-coded (`Content-Encoding: gzip` ...), and the service reads only
+    identity-coded bodies: 415 with `Accept-Encoding: identity` (RFC 9110, section 12.5.3)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"Accept-Encoding": "identity"}
+
+
 class InvalidParameter(ServiceError):
     """A parameter is outside what the model or the settings allow (label, n, steps, ...):
     422, like FastAPI's own validation errors."""

@@ -9,7 +9,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import CLIENT_CLOSED, PayloadTooLarge, error_response
+from service.errors import CLIENT_CLOSED, PayloadTooLarge, UnsupportedEncoding, error_response
 from service.logs import ACCESS, REQUEST_ID, REQUEST_ID_HEADER, request_id
 from service.metrics import OTHER, Metrics
 from service.tracing import Tracing
@@ -18,7 +18,9 @@ access = logging.getLogger(ACCESS)
 
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming.
+    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming, and
+    content-coded bodies (gzip, br ...) with 415: every reader here takes the body's bytes as
+    they are, so a compressed PNG would be refused as no image, a compressed tensor misread.
 
     The refusal comes before any route runs, in the error shape of the request's path (the
     inference protocol keeps its own).
@@ -31,8 +33,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = dict(scope["headers"])
+        coded = _content_coding(headers)
+        if coded is not None:
+            refusal = UnsupportedEncoding(
+                f"Content-Encoding {coded!r:.40} is not supported: send the body uncompressed"
+            )
+            await error_response(scope, refusal)(scope, receive, send)
+            return
         too_large = PayloadTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             too_large.message = (
                 f"request body of {int(declared)} bytes exceeds the limit of {self.max_bytes} bytes"
@@ -66,6 +76,14 @@ class BodyLimit:
         except PayloadTooLarge:
             if not started:
                 await guarded_send({"type": "http.response.start"})
+
+
+def _content_coding(headers: dict[bytes, bytes]) -> str | None:
+    """The request's Content-Encoding unless it is identity (no coding), or the body is declared
+    empty (an HTTP/2 body may come without Content-Length or Transfer-Encoding)."""
+    coding = headers.get(b"content-encoding", b"").decode("latin-1")
+    codings = {c.strip().lower() for c in coding.split(",")} - {"", "identity"}
+    return coding if codings and headers.get(b"content-length") != b"0" else None
 
 
 def route_of(

@@ -204,7 +204,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "closes.",
     },
     413: {"model": Error, "description": "Too many bytes, pixels or files."},
-    415: {"model": Error, "description": "Wrong content type."},
+    415: {"model": Error, "description": "Wrong content type, or a compressed body."},
     422: {"model": Error, "description": "A parameter out of range or of the wrong type."},
     503: UNAVAILABLE,
 }

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from service import oip_schemas as oip
 from service import schemas
-from service.errors import PROTOCOL_PREFIX, UnsupportedMediaType
+from service.errors import PROTOCOL_PREFIX
 from service.routers.params import PlaneDep
 
 EXTENSIONS = ["binary_tensor_data", "schedule_policy"]
@@ -132,9 +132,6 @@ HeaderLength = Annotated[
 async def _infer(
     request: Request, plane: PlaneDep, name: str, version: str | None, header_length: int | None
 ) -> Response:
-    encoding = request.headers.get("content-encoding", "identity")
-    if encoding != "identity":
-        raise UnsupportedMediaType(f"Content-Encoding {encoding!r:.40} is not supported")
     body, json_length = await plane.infer(name, version, await request.body(), header_length)
     if json_length is None:
         return Response(body, media_type="application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -277,3 +278,46 @@ def test_streamed_body_over_the_limit_gets_413(client: Client) -> None:
     assert response.status_code == 413, response.text
     assert response.json()["error"]["type"] == "payload_too_large"
     assert client.get("/health/ready").status_code == 200
+
+
+GZIPPED = gzip.compress(GOOD)
+
+
+@pytest.mark.parametrize(
+    ("url", "kwargs"),
+    [
+        ("/classify", {"content": GZIPPED, "headers": {"content-type": "image/png"}}),
+        ("/encode", {"files": {"file": ("d.png", GOOD)}}),
+        ("/intervene?label=3", {"files": {"file": ("d.png", GOOD)}}),
+        ("/interpolate/images", {"files": {"start_image": ("a", GOOD), "end_image": ("b", GOOD)}}),
+    ],
+    ids=["raw", "multipart", "intervene", "two-images"],
+)
+@pytest.mark.parametrize("coding", ["gzip", "br", "GZIP", "identity, gzip"])
+def test_a_content_coded_body_is_415_naming_the_coding_the_service_reads(
+    client: Client, url: str, kwargs: dict[str, Any], coding: str
+) -> None:
+    """Every reader takes the body's bytes as they are: a compressed body is refused as such,
+    before any route runs, not misread as a broken image."""
+    headers = {**kwargs.pop("headers", {}), "content-encoding": coding}
+    response = client.post(url, headers=headers, **kwargs)
+    assert response.status_code == 415, response.text
+    assert response.headers["accept-encoding"] == "identity"
+    error = response.json()["error"]
+    assert error["type"] == "unsupported_media_type"
+    assert f"Content-Encoding {coding!r} is not supported" in error["message"]
+    assert client.get("/health/ready").status_code == 200
+
+
+@pytest.mark.parametrize("coding", ["identity", "Identity", ""])
+def test_an_identity_coded_body_is_read_as_it_is(client: Client, coding: str) -> None:
+    response = client.post("/classify", files={"file": ("d.png", GOOD)},
+                           headers={"content-encoding": coding})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == 1
+
+
+def test_a_declared_empty_body_may_name_a_coding(client: Client) -> None:
+    response = client.post("/generate?label=7", headers={"content-encoding": "gzip"})
+    assert response.request.headers["content-length"] == "0"
+    assert response.status_code == 200, response.text
