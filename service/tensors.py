@@ -253,19 +253,21 @@ def datatype_of(dtype: np.dtype[Any]) -> str:
     raise ValueError(f"numpy dtype {dtype} has no datatype in the protocol")
 
 
-def _finite(name: str, array: np.ndarray) -> np.ndarray:
-    """An output bound for JSON, which has no inf or nan: finite inputs far outside a model's range
-    (z = 1e38) can overflow float32 inside it, and that is the request's doing, not the server's."""
-    if array.dtype.kind == "f":
+def _not_json(outputs: Sequence[tuple[Selected, np.ndarray]]) -> InvalidTensor:
+    """The refusal of a JSON output holding inf or nan, which JSON cannot carry: finite inputs far
+    outside a model's range (z = 1e38) can overflow float32 inside it, the request's doing."""
+    for selected, array in outputs:
+        if selected.binary or array.dtype.kind != "f":
+            continue
         bad = np.flatnonzero(~np.isfinite(array))
         if bad.size:
-            raise InvalidTensor(
-                f"output {name!r} holds {array.flat[bad[0]]} at flat index {bad[0]}, which JSON "
-                "cannot carry: the inputs overflow the model's float32 arithmetic; send values "
-                "in the range it was trained on, or ask for the output as binary data "
-                '("binary_data": true), which carries it as it is'
+            return InvalidTensor(
+                f"output {selected.name!r} holds {array.flat[bad[0]]} at flat index {bad[0]}, "
+                "which JSON cannot carry: the inputs overflow the model's float32 arithmetic; "
+                "send values in the range it was trained on, or ask for the output as binary "
+                'data ("binary_data": true), which carries it as it is'
             )
-    return array
+    raise AssertionError("no JSON output holds a non-finite number")
 
 
 def encode_response(
@@ -287,13 +289,16 @@ def encode_response(
             tensor["parameters"] = {"binary_data_size": len(raw)}
             chunks.append(raw)
         else:
-            tensor["data"] = _finite(selected.name, array).ravel().tolist()
+            tensor["data"] = array.ravel().tolist()
         tensors.append(tensor)
     body: dict[str, Any] = {"model_name": model, "model_version": version}
     if request_id is not None:
         body["id"] = request_id
     body["outputs"] = tensors
-    header = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    try:
+        header = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    except ValueError:  # inf or nan in a JSON output: looked for only when there is one
+        raise _not_json(outputs) from None
     if not chunks:
         return header, None
     return b"".join([header, *chunks]), len(header)
