@@ -248,9 +248,16 @@ def _routing_message(
 def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
     """The status, type, message and headers an exception is answered with."""
     if isinstance(exc, ClientDisconnect) or isinstance(exc.__cause__, ClientDisconnect):
-        # NOTE: nobody reads this answer; it is there for the metrics, and no traceback is due.
+        # NOTE: mostly nobody reads this answer (it is there for the metrics, and no traceback is
+        # due); but granian also ends the body so when it cannot parse a chunk, and that client
+        # is still there to read why. The two look alike here.
         log.debug("client went away during %s %s", scope["method"], scope["path"])
-        return Refusal(CLIENT_CLOSED, "client_closed", "the client closed the request")
+        return Refusal(
+            CLIENT_CLOSED,
+            "client_closed",
+            "the request body ended before it was whole: the client closed the connection, or "
+            "sent a body the HTTP server could not read (a malformed chunk)",
+        )
     if isinstance(exc, ServiceError):
         return exc.refusal
     if isinstance(exc, RequestValidationError):
