@@ -209,15 +209,23 @@ def decode_input(
         raise InvalidTensor(f"input {tensor.name!r} has neither data nor binary_data_size")
     else:
         array = _from_json(tensor.name, tensor.data, dtype, shape)
-    if dtype.kind == "f":
-        # NOTE: after the cast, so that 1e300 sent for an FP32 input counts as the inf it becomes.
-        bad = np.flatnonzero(~np.isfinite(array))
-        if bad.size:
-            raise InvalidTensor(
-                f"input {tensor.name!r} holds {array[bad[0]]} at flat index {bad[0]}; "
-                "only finite numbers are accepted"
-            )
+    # NOTE: after the cast, so that 1e300 sent for an FP32 input counts as the inf it becomes.
+    bad = _first_non_finite(array)
+    if bad is not None:
+        raise InvalidTensor(
+            f"input {tensor.name!r} holds {array.flat[bad]} at flat index {bad}; "
+            "only finite numbers are accepted"
+        )
     return array.reshape(shape)
+
+
+def _first_non_finite(array: np.ndarray) -> int | None:
+    """The flat index of the first inf or nan in a float array; None if it has none (or is not
+    of floats)."""
+    if array.dtype.kind != "f":
+        return None
+    bad = np.flatnonzero(~np.isfinite(array))
+    return int(bad[0]) if bad.size else None
 
 
 def select_outputs(request: InferenceRequest, outputs: Sequence[TensorSpec]) -> list[Selected]:
@@ -257,12 +265,10 @@ def _not_json(outputs: Sequence[tuple[Selected, np.ndarray]]) -> InvalidTensor:
     """The refusal of a JSON output holding inf or nan, which JSON cannot carry: finite inputs far
     outside a model's range (z = 1e38) can overflow float32 inside it, the request's doing."""
     for selected, array in outputs:
-        if selected.binary or array.dtype.kind != "f":
-            continue
-        bad = np.flatnonzero(~np.isfinite(array))
-        if bad.size:
+        bad = None if selected.binary else _first_non_finite(array)
+        if bad is not None:
             return InvalidTensor(
-                f"output {selected.name!r} holds {array.flat[bad[0]]} at flat index {bad[0]}, "
+                f"output {selected.name!r} holds {array.flat[bad]} at flat index {bad}, "
                 "which JSON cannot carry: the inputs overflow the model's float32 arithmetic; "
                 "send values in the range it was trained on, or ask for the output as binary "
                 'data ("binary_data": true), which carries it as it is'
