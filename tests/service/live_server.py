@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import socket
@@ -47,6 +48,23 @@ def connect(url: str, timeout_s: float = 10) -> socket.socket:
     """A raw TCP connection to the server at `url` (as `start_server` returns it), for requests
     that an HTTP client will not send."""
     return socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=timeout_s)
+
+
+def raw_json_error(answer: bytes, status: int) -> dict[str, str]:
+    """The error of a raw HTTP answer: its status line, a JSON body, and the body's request ID
+    in the X-Request-ID header too, as every answer of the service carries it."""
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode())
+    head, body = answer.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    assert b"content-type: application/json" in lines
+    error = json.loads(body)["error"]
+    assert f"x-request-id: {error['request_id']}".encode() in lines
+    return error
+
+
+def read_to_close(s: socket.socket) -> bytes:
+    """All a server sends on a connection until it closes it."""
+    return b"".join(iter(lambda: s.recv(4096), b""))
 
 
 @contextlib.contextmanager

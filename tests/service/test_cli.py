@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,24 +19,13 @@ import pytest
 from service.cli import build_parser, main
 from service.settings import Settings, process_layout
 from tests.service.conftest import png
-from tests.service.live_server import connect, free_port, start_server
-
-
-def raw_json_error(answer: bytes, status: int) -> dict[str, str]:
-    """The error of a raw HTTP answer: its status line, a JSON body, and the body's request ID
-    in the X-Request-ID header too, as every answer of the service carries it."""
-    assert answer.startswith(f"HTTP/1.1 {status} ".encode())
-    head, body = answer.split(b"\r\n\r\n", 1)
-    lines = head.split(b"\r\n")
-    assert b"content-type: application/json" in lines
-    error = json.loads(body)["error"]
-    assert f"x-request-id: {error['request_id']}".encode() in lines
-    return error
-
-
-def read_to_close(s: socket.socket) -> bytes:
-    """All a server sends on a connection until it closes it."""
-    return b"".join(iter(lambda: s.recv(4096), b""))
+from tests.service.live_server import (
+    connect,
+    free_port,
+    raw_json_error,
+    read_to_close,
+    start_server,
+)
 
 
 def test_help_shows_each_setting_and_its_default(capsys: pytest.CaptureFixture[str]) -> None:
