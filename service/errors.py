@@ -1,9 +1,10 @@
 """Every error the service raises, and the one mechanism that writes any of them as a response.
 
-Every failure a client can cause maps to a 4xx whose message names the offending value; nothing
-a request sends may end in a 500. The body has one shape per protocol, chosen by the request's
-path alone (`error_response`), whoever refuses the request: a route, FastAPI's validation, the
-router (404, 405) or a middleware before routing (413, 503).
+Every failure a client can cause maps to a 4xx whose message names the offending value, quoted
+cut short (`shown`), so that an answer stays small; nothing a request sends may end in a 500. The
+body has one shape per protocol, chosen by the request's path alone (`error_response`), whoever
+refuses the request: a route, FastAPI's validation, the router (404, 405) or a middleware before
+routing (413, 503).
 
 - the service's own endpoints: `{"error": {"type": ..., "message": ..., "request_id": ...}}`;
 - the Open Inference Protocol under /v2: `{"error": message}`, as its clients read it.
@@ -12,6 +13,7 @@ router (404, 405) or a middleware before routing (413, 503).
 from __future__ import annotations
 
 import logging
+import reprlib
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar, Literal, NamedTuple
@@ -30,6 +32,23 @@ CLIENT_CLOSED = 499
 """The status a request is recorded with when its client went away first (nginx's 499)."""
 PROTOCOL_PREFIX = "/v2"
 """The paths of the Open Inference Protocol, whose errors take the protocol's shape."""
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """How a message quotes a value the request sent: its repr() cut short by reprlib (strings
+    and numbers to `limit` characters, lists to 8 items), a long string's length beside it, so
+    that an answer stays small whatever the request held.
+
+    `shown("x" * 5000)` -> `'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx' (5000 characters)`
+    """
+    quote = reprlib.Repr()
+    quote.maxstring = quote.maxother = quote.maxlong = limit
+    quote.maxlist = quote.maxtuple = quote.maxset = 8
+    quote.maxdict = 4
+    text = quote.repr(value)
+    if isinstance(value, str | bytes) and len(value) > limit:
+        text += f" ({len(value)} {'characters' if isinstance(value, str) else 'bytes'})"
+    return text
 
 
 class ModelError(Exception):
@@ -211,16 +230,15 @@ def error_body(refusal: Refusal, protocol: bool = False) -> dict[str, Any]:
     return {"error": detail}
 
 
-def _describe(error: dict[str, Any]) -> str:
+def describe(error: Mapping[str, Any]) -> str:
+    """One pydantic validation error as `where: what (got value)`, for a query or a JSON body."""
     where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     if error.get("type") == "json_invalid":
         detail = error.get("ctx", {}).get("error", "")
-        return f"malformed JSON body: {detail}".rstrip(": ")
+        return f"the request is not valid JSON: {detail}".rstrip(": ")
     message = f"{where}: {error.get('msg', 'invalid')}"
-    if "input" in error and error["input"] is not None and error.get("type") != "missing":
-        value = error["input"]
-        shown = repr(value if not isinstance(value, bytes) else value[:40])
-        message += f" (got {shown[:80]})"
+    if error.get("input") is not None and error.get("type") != "missing":
+        message += f" (got {shown(error['input'])})"
     return message
 
 
@@ -240,9 +258,11 @@ def _routing_message(
     path = scope["path"]
     if status == 404:
         where = "the inference protocol" if protocol else "this service"
-        return f"Not Found: {path!r:.80} is not an endpoint of {where}"
+        return f"Not Found: {shown(path, 80)} is not an endpoint of {where}"
     allowed = (headers or {}).get("Allow", "")
-    return f"Method Not Allowed: {scope['method']} is not allowed on {path:.80}; use {allowed}"
+    return (
+        f"Method Not Allowed: {scope['method']} is not allowed on {shown(path, 80)}; use {allowed}"
+    )
 
 
 def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
@@ -263,8 +283,8 @@ def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:
     if isinstance(exc, RequestValidationError):
         errors = [dict(e) for e in exc.errors()]
         if any(e.get("type") == "json_invalid" for e in errors):
-            return Refusal(400, "malformed_json", _describe(errors[0]))
-        messages = "; ".join(_describe(e) for e in errors) or "invalid request"
+            return Refusal(400, "malformed_json", describe(errors[0]))
+        messages = "; ".join(describe(e) for e in errors) or "invalid request"
         # NOTE: the protocol answers every request it cannot read with 400.
         return Refusal(400 if protocol else 422, "invalid_request", messages)
     if isinstance(exc, HTTPException):

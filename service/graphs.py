@@ -25,7 +25,7 @@ import onnxruntime as ort  # type: ignore[import-untyped]
 
 from service import oip_schemas as oip
 from service.admission import expired
-from service.errors import InvalidTensor, ModelError, ModelNotFound
+from service.errors import InvalidTensor, ModelError, ModelNotFound, shown
 from service.manifest import SIGNATURES, Manifest
 from service.oip_schemas import InferenceRequest
 from service.runtime import Runtime
@@ -76,7 +76,7 @@ def check_rows(request: InferenceRequest, limit: int) -> None:
     for tensor in request.inputs:
         if tensor.shape and tensor.shape[0] > limit:
             raise InvalidTensor(
-                f"input {tensor.name!r} has {tensor.shape[0]} rows; the limit is {limit} a "
+                f"input {shown(tensor.name)} has {tensor.shape[0]} rows; the limit is {limit} a "
                 "request (CCVAE_MAX_INFER_ROWS)"
             )
 
@@ -168,7 +168,7 @@ class Graph:
         given = [tensor.name for tensor in request.inputs]
         if sorted(given) != sorted(names):
             raise InvalidTensor(
-                f"model {self.name!r} takes inputs {names}; the request gives {given}"
+                f"model {self.name!r} takes inputs {names}; the request gives {shown(given)}"
             )
         chunks = binary_chunks(request.inputs, binary)
         specs = {spec.name: spec for spec in self.inputs}
@@ -268,9 +268,9 @@ class Graphs:
         """The graph of that name (and version, when given), or 404."""
         graph = self.graphs.get(name)
         if graph is None:
-            raise ModelNotFound(f"model {name!r:.60} is not served; models: {list(self.graphs)}")
+            raise ModelNotFound(f"model {shown(name)} is not served; models: {list(self.graphs)}")
         if version is not None and version != graph.version:
             raise ModelNotFound(
-                f"model {name!r} has no version {version!r:.60}; versions: [{graph.version!r}]"
+                f"model {name!r} has no version {shown(version)}; versions: [{graph.version!r}]"
             )
         return graph

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from service.errors import InvalidTensor
+from service.errors import InvalidTensor, describe, shown
 from service.oip_schemas import InferenceRequest, RequestInput
 
 DATATYPES: Mapping[str, np.dtype[Any]] = {
@@ -71,16 +71,7 @@ def parse_request(header: bytes) -> InferenceRequest:
     try:
         return InferenceRequest.model_validate_json(header)
     except ValidationError as e:
-        problems = []
-        for error in e.errors(include_url=False):
-            where = ".".join(str(part) for part in error["loc"]) or "body"
-            if error["type"] == "json_invalid":
-                problems.append(f"the request is not valid JSON: {error['ctx']['error']}")
-                continue
-            shown = ""
-            if error["type"] != "missing" and error.get("input") is not None:
-                shown = f" (got {error['input']!r:.60})"
-            problems.append(f"{where}: {error['msg']}{shown}")
+        problems = [describe(error) for error in e.errors(include_url=False)]
         raise InvalidTensor("; ".join(problems)) from None
 
 
@@ -94,13 +85,15 @@ def binary_chunks(inputs: Sequence[RequestInput], binary: bytes) -> dict[str, by
             continue
         if type(size) is not int or size < 0:
             raise InvalidTensor(
-                f"input {tensor.name!r}: binary_data_size must be a byte count, got {size!r}"
+                f"input {shown(tensor.name)}: binary_data_size must be a byte count, "
+                f"got {shown(size)}"
             )
         if tensor.data is not None:
-            raise InvalidTensor(f"input {tensor.name!r} has both data and binary_data_size")
+            raise InvalidTensor(f"input {shown(tensor.name)} has both data and binary_data_size")
         if offset + size > len(binary):
             raise InvalidTensor(
-                f"input {tensor.name!r} declares {size} bytes of binary data at offset {offset}, "
+                f"input {shown(tensor.name)} declares {size} bytes of binary data at offset "
+                f"{offset}, "
                 f"but only {len(binary)} bytes follow the JSON"
             )
         chunks[tensor.name] = binary[offset : offset + size]
@@ -137,7 +130,7 @@ def check_shape(tensor: RequestInput, spec: TensorSpec, model: str) -> tuple[int
     )
     if not fits:
         raise InvalidTensor(
-            f"input {tensor.name!r} has shape {list(shape)}; model {model!r} takes "
+            f"input {shown(tensor.name)} has shape {shown(list(shape))}; model {model!r} takes "
             f"{list(spec.shape)} (-1: any size from 1)"
         )
     return shape
@@ -160,12 +153,14 @@ def _from_json(
     if any(type(item) is list for item in data):  # nested: it must be nested as the shape says
         if not nests_as(data, shape):
             raise InvalidTensor(
-                f"input {name!r}: its nested data is not shaped {list(shape)} (send the data "
+                f"input {shown(name)}: its nested data is not shaped {list(shape)} (send the data "
                 "flat in row-major order, or nested exactly as the shape)"
             )
         data = flatten(data)
     if len(data) != count:
-        raise InvalidTensor(f"input {name!r} has {len(data)} elements; its shape needs {count}")
+        raise InvalidTensor(
+            f"input {shown(name)} has {len(data)} elements; its shape needs {count}"
+        )
     if dtype.kind == "b":
         wrong = [i for i, x in enumerate(data) if type(x) is not bool]
     elif dtype.kind in "iu":
@@ -174,7 +169,7 @@ def _from_json(
         wrong = [i for i, x in enumerate(data) if type(x) not in (int, float)]
     if wrong:  # NOTE: by index: a None in the data must not read as "nothing wrong"
         raise InvalidTensor(
-            f"input {name!r} holds {data[wrong[0]]!r:.40}, which is not a {dtype.name} (flat "
+            f"input {shown(name)} holds {shown(data[wrong[0]])}, which is not a {dtype.name} (flat "
             f"index {wrong[0]})"
         )
     try:
@@ -183,7 +178,7 @@ def _from_json(
             return np.array(data, dtype=dtype)
     except OverflowError:
         raise InvalidTensor(
-            f"input {name!r} holds a value outside the range of {dtype.name}"
+            f"input {shown(name)} holds a value outside the range of {dtype.name}"
         ) from None
 
 
@@ -193,27 +188,28 @@ def decode_input(
     """One input tensor as an array of the model's datatype and the request's shape."""
     if tensor.datatype != spec.datatype:
         raise InvalidTensor(
-            f"input {tensor.name!r} has datatype {tensor.datatype!r:.40}; model {model!r} takes "
-            f"{spec.datatype}"
+            f"input {shown(tensor.name)} has datatype {shown(tensor.datatype)}; model {model!r} "
+            f"takes {spec.datatype}"
         )
     shape = check_shape(tensor, spec, model)
     dtype, count = DATATYPES[spec.datatype], math.prod(shape)
     if raw is not None:
         if len(raw) != count * dtype.itemsize:
             raise InvalidTensor(
-                f"input {tensor.name!r} has {len(raw)} bytes of binary data; shape {list(shape)} "
+                f"input {shown(tensor.name)} has {len(raw)} bytes of binary data; shape "
+                f"{list(shape)} "
                 f"of {spec.datatype} needs {count * dtype.itemsize}"
             )
         array = np.frombuffer(raw, dtype=dtype)
     elif tensor.data is None:
-        raise InvalidTensor(f"input {tensor.name!r} has neither data nor binary_data_size")
+        raise InvalidTensor(f"input {shown(tensor.name)} has neither data nor binary_data_size")
     else:
         array = _from_json(tensor.name, tensor.data, dtype, shape)
     # NOTE: after the cast, so that 1e300 sent for an FP32 input counts as the inf it becomes.
     bad = _first_non_finite(array)
     if bad is not None:
         raise InvalidTensor(
-            f"input {tensor.name!r} holds {array.flat[bad]} at flat index {bad}; "
+            f"input {shown(tensor.name)} holds {array.flat[bad]} at flat index {bad}; "
             "only finite numbers are accepted"
         )
     return array.reshape(shape)
@@ -232,22 +228,25 @@ def select_outputs(request: InferenceRequest, outputs: Sequence[TensorSpec]) -> 
     """The outputs to return, in the order asked, each as JSON or binary data."""
     default = request.parameters.get("binary_data_output", False)
     if type(default) is not bool:
-        raise InvalidTensor(f"parameter binary_data_output must be true or false, got {default!r}")
+        raise InvalidTensor(
+            f"parameter binary_data_output must be true or false, got {shown(default)}"
+        )
     names = [spec.name for spec in outputs]
     if request.outputs is None:
         return [Selected(name, default) for name in names]
     selected: list[Selected] = []
     for output in request.outputs:
         if output.name not in names:
-            raise InvalidTensor(f"output {output.name!r:.40} is not one of the model's {names}")
+            raise InvalidTensor(f"output {shown(output.name)} is not one of the model's {names}")
         if any(s.name == output.name for s in selected):
-            raise InvalidTensor(f"output {output.name!r} is asked for twice")
+            raise InvalidTensor(f"output {shown(output.name)} is asked for twice")
         if output.parameters.get("classification", 0):
             raise InvalidTensor("the classification extension is not supported")
         binary = output.parameters.get("binary_data", default)
         if type(binary) is not bool:
             raise InvalidTensor(
-                f"output {output.name!r}: binary_data must be true or false, got {binary!r}"
+                f"output {shown(output.name)}: binary_data must be true or false, "
+                f"got {shown(binary)}"
             )
         selected.append(Selected(output.name, binary))
     return selected

@@ -24,6 +24,7 @@ from service.errors import (
     MissingUpload,
     PayloadTooLarge,
     UnsupportedMediaType,
+    shown,
 )
 from service.settings import Settings
 
@@ -66,7 +67,7 @@ def boundary_of(content_type: str) -> bytes:
     boundary = header_params(content_type).get("boundary", "")
     if not 1 <= len(boundary) <= 70 or not boundary.isascii():
         raise MalformedBody(
-            f"multipart/form-data without a valid boundary parameter: {content_type!r}"
+            f"multipart/form-data without a valid boundary parameter: {shown(content_type, 80)}"
         )
     return boundary.encode("ascii")
 
@@ -78,7 +79,7 @@ def disposition(value: bytes) -> tuple[str, str | None]:
     if media_type(text) != "form-data" or "name" not in params:
         raise MalformedBody(
             "multipart part without a 'Content-Disposition: form-data; name=...' header "
-            f"(got {text[:120]!r})"
+            f"(got {shown(text, 80)})"
         )
     filename = params.get("filename")
     extended = params.get("filename*", "")
@@ -219,7 +220,7 @@ class ImageUploads:
             raise UnsupportedMediaType(
                 f"expected a multipart/form-data upload (field {self.field!r}) or a raw "
                 f"{' or '.join(IMAGE_MEDIA_TYPES)} body, got content type "
-                f"{content_type or 'none'!r}"
+                f"{shown(content_type or 'none', 80)}"
             )
         settings: Settings = request.app.state.settings
         limit = settings.max_files if self.many else 1
@@ -242,7 +243,7 @@ class NamedImages:
         if media_type(content_type) != "multipart/form-data":
             raise UnsupportedMediaType(
                 f"expected a multipart/form-data upload (fields {', '.join(self.fields)}), "
-                f"got content type {content_type or 'none'!r}"
+                f"got content type {shown(content_type or 'none', 80)}"
             )
         parts = await read_parts(request, content_type)
         found = {field: files_of(parts, field, 1, many=False) for field in self.fields}

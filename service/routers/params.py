@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from service import imaging, schemas, tracing
 from service.dataplane import DataPlane, Decoded
-from service.errors import InvalidParameter, NotReady, UnsupportedMediaType
+from service.errors import InvalidParameter, NotReady, UnsupportedMediaType, shown
 from service.settings import Settings
 
 
@@ -49,7 +49,7 @@ async def refuse_body(request: Request) -> None:
     if content_type is not None:
         raise UnsupportedMediaType(
             f"{request.url.path} takes its parameters in the query string, not a body "
-            f"(got content type {content_type[:60]!r})"
+            f"(got content type {shown(content_type, 80)})"
         )
 
 
@@ -100,9 +100,8 @@ def resolve_label(name: str, value: str, classes: tuple[str, ...]) -> int:
     # NOTE: ASCII digits only, and few of them: int() raises on strings of over 4300 digits.
     if index.isascii() and index.isdigit() and len(index) <= 9 and int(index) < len(classes):
         return int(index)
-    shown = list(classes) if len(classes) <= 20 else [*classes[:20], "..."]
-    given = repr(value) if len(value) <= 40 else f"{value[:40]!r}... ({len(value)} characters)"
-    raise InvalidParameter(f"{name} {given} is not one of the model's classes {shown}")
+    listed = list(classes) if len(classes) <= 20 else [*classes[:20], "..."]
+    raise InvalidParameter(f"{name} {shown(value)} is not one of the model's classes {listed}")
 
 
 def check_range(name: str, value: int, low: int, high: int, setting: str) -> int:

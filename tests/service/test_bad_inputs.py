@@ -7,6 +7,8 @@ were 500s before (a 2x1 picture, all border and so read as noise; a label of 500
 int() refuses) and one was taken for valid (JSON false as seed 0, found by bench/fuzz.py). Issue
 13 added the pictures that Pillow fails on in other ways than OSError (a chunk after the pixel
 data, malformed EXIF beside a rotation), and the sizes that cost too much although few bytes.
+The last table puts a value of 10,000 characters (or items) in each field a refusal quotes: the
+message names it cut short, where some fields came back whole, as large as the request.
 """
 
 from __future__ import annotations
@@ -160,3 +162,69 @@ def test_sixteen_bit_png_reads_as_its_eight_bit_twin(client: Client, mode: str |
     sixteen = client.post("/classify", files={"file": ("16.png", png(wide, mode))}).json()
     assert sixteen["label"] == eight["label"]
     np.testing.assert_allclose(sixteen["probabilities"], eight["probabilities"], atol=1e-5)
+
+
+LONG = "x" * 10_000  # a URL holds at most 65,536 characters (httpx)
+INFER = "/v2/models/decoder/infer"
+
+
+def tensor(**fields: Any) -> dict[str, Any]:
+    """A decoder input, valid but for the fields given."""
+    return {"name": "z", "shape": [1, 32], "datatype": "FP32", "data": [0.0] * 32, **fields}
+
+
+# (name, method, URL, request keyword arguments): each puts LONG (a part's headers: 2,000 of its
+# characters, python-multipart's limit being 8 kB), or a list of 10,000 items, where the refusal's
+# message quotes it
+QUOTED: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("a label", "POST", "/generate", {"params": {"label": LONG}}),
+    ("a query integer", "POST", "/generate", {"params": {"label": "7", "n": LONG}}),
+    ("an unknown path", "GET", "/" + LONG, {}),
+    ("a method on a path", "DELETE", "/v2/models/" + LONG, {}),
+    ("an upload's content type", "POST", "/classify",
+     {"content": b"x", "headers": {"content-type": "text/" + LONG}}),
+    ("a multipart boundary", "POST", "/classify",
+     {"content": b"x", "headers": {"content-type": "multipart/form-data; boundary=" + LONG}}),
+    ("a part's disposition", "POST", "/classify",
+     {"content": f"--b\r\nContent-Disposition: {LONG[:2000]}\r\n\r\nx\r\n--b--\r\n".encode(),
+      "headers": {"content-type": "multipart/form-data; boundary=b"}}),
+    ("a body where parameters belong", "POST", "/generate?label=7",
+     {"content": b"x", "headers": {"content-type": "text/" + LONG}}),
+    ("a /v2 model name", "GET", "/v2/models/" + LONG, {}),
+    ("a /v2 version", "GET", "/v2/models/decoder/versions/" + LONG, {}),
+    ("a /v2 input name", "POST", INFER, {"json": {"inputs": [tensor(name=LONG)]}}),
+    ("a /v2 input name, over the rows", "POST", INFER,
+     {"json": {"inputs": [tensor(name=LONG, shape=[10**9, 32])]}}),
+    ("10,000 /v2 input names", "POST", INFER, {"json": {"inputs": [tensor()] * 10_000}}),
+    ("a /v2 datatype", "POST", INFER, {"json": {"inputs": [tensor(datatype=LONG)]}}),
+    ("a /v2 shape of 10,000 axes", "POST", INFER,
+     {"json": {"inputs": [tensor(shape=[1] * 10_000)]}}),
+    ("a string in /v2 data", "POST", INFER, {"json": {"inputs": [tensor(data=[LONG] * 32)]}}),
+    ("a /v2 field of the wrong type", "POST", INFER, {"json": {"inputs": [tensor(shape=LONG)]}}),
+    ("a /v2 output name", "POST", INFER,
+     {"json": {"inputs": [tensor()], "outputs": [{"name": LONG}]}}),
+    ("a /v2 binary_data_output", "POST", INFER,
+     {"json": {"inputs": [tensor()], "parameters": {"binary_data_output": LONG}}}),
+    ("a /v2 binary_data", "POST", INFER,
+     {"json": {"inputs": [tensor()],
+               "outputs": [{"name": "image", "parameters": {"binary_data": LONG}}]}}),
+    ("a /v2 binary_data_size", "POST", INFER,
+     {"json": {"inputs": [{**tensor(data=None),
+                           "parameters": {"binary_data_size": [1] * 10_000}}]}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [c[1:] for c in QUOTED], ids=[c[0] for c in QUOTED])
+def test_a_refusal_quotes_what_the_request_sent_cut_short(
+    client: Client, case: tuple[Any, ...]
+) -> None:
+    """Messages name the offending value, but no longer echo all of it: a 10,000-character
+    value comes back as its first and last characters and its length, whatever field held it."""
+    method, url, kwargs = case
+    response = client.request(method, url, **kwargs)
+    assert 400 <= response.status_code < 500, response.text[:300]
+    assert len(response.content) < 1_000, response.text[:300]
+    body = response.json()["error"]
+    message = body if isinstance(body, str) else body["message"]
+    assert "xxx...xxx" in message or ", ...]" in message, message
+    assert client.get("/health/ready").status_code == 200
