@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import Overloaded, RequestTimeout, ServiceError, ShedReason, error_response
+from service.errors import (
+    Overloaded,
+    RequestTimeout,
+    ServiceError,
+    ShedReason,
+    error_response,
+    shown,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def shorten(timeout_us: object) -> None:
     """
     if isinstance(timeout_us, bool) or not isinstance(timeout_us, int) or timeout_us < 0:
         raise ServiceError(
-            f"parameter timeout={timeout_us!r:.40}: expected microseconds as an integer >= 0"
+            f"parameter timeout={shown(timeout_us)}: expected microseconds as an integer >= 0"
         )
     if timeout_us == 0:
         return

@@ -9,7 +9,13 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import CLIENT_CLOSED, PayloadTooLarge, UnsupportedEncoding, error_response
+from service.errors import (
+    CLIENT_CLOSED,
+    PayloadTooLarge,
+    UnsupportedEncoding,
+    error_response,
+    shown,
+)
 from service.logs import ACCESS, REQUEST_ID, REQUEST_ID_HEADER, request_id
 from service.metrics import OTHER, Metrics
 from service.tracing import Tracing
@@ -37,7 +43,7 @@ class BodyLimit:
         coded = _content_coding(headers)
         if coded is not None:
             refusal = UnsupportedEncoding(
-                f"Content-Encoding {coded!r:.40} is not supported: send the body uncompressed"
+                f"Content-Encoding {shown(coded)} is not supported: send the body uncompressed"
             )
             await error_response(scope, refusal)(scope, receive, send)
             return
