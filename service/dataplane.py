@@ -19,7 +19,7 @@ import numpy as np
 
 from service import admission, imaging, tracing
 from service.batching import MicroBatcher, run_model, timed
-from service.errors import Overloaded, PayloadTooLarge, ServiceError
+from service.errors import Overloaded, PayloadTooLarge, ServiceError, shown
 from service.graphs import Graph, Graphs
 from service.latents import Source, carry_offset, lerp, sample_density, sample_latents
 from service.metrics import Metrics
@@ -116,7 +116,7 @@ class DataPlane:
                     max_side=settings.max_image_side,
                 )  # fmt: skip
             except ServiceError as e:
-                e.message = f"{name!r}: {e.message}" if len(uploads) > 1 else e.message
+                e.message = f"{shown(name)}: {e.message}" if len(uploads) > 1 else e.message
                 raise
 
         def prepare_all() -> np.ndarray:

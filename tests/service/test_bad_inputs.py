@@ -188,6 +188,8 @@ QUOTED: list[tuple[str, str, str, dict[str, Any]]] = [
     ("a part's disposition", "POST", "/classify",
      {"content": f"--b\r\nContent-Disposition: {LONG[:2000]}\r\n\r\nx\r\n--b--\r\n".encode(),
       "headers": {"content-type": "multipart/form-data; boundary=b"}}),
+    ("a file's name, one of several", "POST", "/classify",
+     {"files": [("file", (LONG[:2000], b"no image")), ("file", ("b.png", GOOD))]}),
     ("a body where parameters belong", "POST", "/generate?label=7",
      {"content": b"x", "headers": {"content-type": "text/" + LONG}}),
     ("a /v2 model name", "GET", "/v2/models/" + LONG, {}),
