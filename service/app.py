@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from service import imaging, memory, openapi, schemas
 from service.admission import Admission
@@ -133,6 +133,9 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         app.include_router(router, responses=responses)
         routes.extend(router.routes)
     app.mount(page.ASSETS_PATH, page.assets(), name="web")
+    for route in app.router.routes:  # FastAPIOffline's own mount, for /docs and /redoc
+        if isinstance(route, Mount) and route.name == "static-offline-docs":
+            route.app = page.whole_files(route.app)
     routes.extend(app.router.routes)  # the API docs' own, and the page's assets
     openapi.install(app, settings)
     return app
