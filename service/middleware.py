@@ -40,7 +40,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        coded = _content_coding(headers)
+        coded = _content_coding(scope["headers"], headers.get(b"content-length"))
         if coded is not None:
             refusal = UnsupportedEncoding(
                 f"Content-Encoding {shown(coded)} is not supported: send the body uncompressed"
@@ -84,12 +84,13 @@ class BodyLimit:
                 await guarded_send({"type": "http.response.start"})
 
 
-def _content_coding(headers: dict[bytes, bytes]) -> str | None:
+def _content_coding(headers: list[tuple[bytes, bytes]], length: bytes | None) -> str | None:
     """The request's Content-Encoding unless it is identity (no coding), or the body is declared
-    empty (an HTTP/2 body may come without Content-Length or Transfer-Encoding)."""
-    coding = headers.get(b"content-encoding", b"").decode("latin-1")
+    empty (an HTTP/2 body may come without Content-Length or Transfer-Encoding). Several
+    Content-Encoding lines are one list, in order (RFC 9110, 5.3), not the last line alone."""
+    coding = ", ".join(v.decode("latin-1") for k, v in headers if k == b"content-encoding")
     codings = {c.strip().lower() for c in coding.split(",")} - {"", "identity"}
-    return coding if codings and headers.get(b"content-length") != b"0" else None
+    return coding if codings and length != b"0" else None
 
 
 def route_of(

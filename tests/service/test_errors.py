@@ -309,6 +309,18 @@ def test_a_content_coded_body_is_415_naming_the_coding_the_service_reads(
     assert client.get("/health/ready").status_code == 200
 
 
+@pytest.mark.parametrize("lines", [("gzip", "identity"), ("identity", "gzip")])
+def test_content_encoding_lines_are_read_as_one_list(
+    client: Client, lines: tuple[str, ...]
+) -> None:
+    """Several Content-Encoding lines are one list (RFC 9110, 5.3): a coding on any of them
+    refuses the body, not only one on the last line."""
+    headers = [("content-type", "image/png"), *(("content-encoding", line) for line in lines)]
+    response = client.post("/classify", content=GOOD, headers=headers)
+    assert response.status_code == 415, response.text
+    assert repr(", ".join(lines)) in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("coding", ["identity", "Identity", ""])
 def test_an_identity_coded_body_is_read_as_it_is(client: Client, coding: str) -> None:
     response = client.post("/classify", files={"file": ("d.png", GOOD)},
