@@ -98,6 +98,11 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         contact=openapi.CONTACT,
         license_info=openapi.LICENSE,
         swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
+        # NOTE: FastAPI (0.142+) also traces, measures and logs each request once any global
+        # OpenTelemetry provider exists (`opentelemetry-instrument`, FASTAPI_OTEL_AUTO_CONFIGURE):
+        # a second server span beside the service's own. service.tracing, /metrics and
+        # service.logs are the one account of a request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     app.state.settings = settings
     app.state.metrics = metrics

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +96,45 @@ def test_tracing_refuses_an_exporter_it_cannot_give(environ: dict[str, str], wor
     with pytest.raises(ValueError) as refused:
         Tracing.from_environment(environ)
     assert words in str(refused.value)
+
+
+GLOBAL_PROVIDER = """
+import sys
+from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from service.app import create_app
+from service.settings import Settings
+from service.tracing import Tracing
+
+def exporting():
+    exporter, provider = InMemorySpanExporter(), TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter, provider
+
+host, host_provider = exporting()  # what opentelemetry-instrument sets up for the process
+trace.set_tracer_provider(host_provider)
+own, own_provider = exporting()
+app = create_app(Settings(model_dir=sys.argv[1], threads=1), Tracing(own_provider))
+with TestClient(app) as client:
+    assert client.post("/generate?label=7&seed=1").status_code == 200
+servers = [span.name for span in (*host.get_finished_spans(), *own.get_finished_spans())
+           if span.kind == trace.SpanKind.SERVER]
+print(servers)
+"""
+
+
+def test_a_request_has_one_server_span_when_the_process_has_a_global_provider(
+    shipped_model: Path,
+) -> None:
+    """FastAPI traces requests itself once a global provider exists (as `opentelemetry-instrument`
+    sets one); the service's own span is the request's one server span. In a subprocess: a
+    global provider can be set once per process."""
+    run = subprocess.run(
+        [sys.executable, "-c", GLOBAL_PROVIDER, str(shipped_model)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "['POST /generate']"
