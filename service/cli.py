@@ -6,10 +6,12 @@ The flags are generated from `Settings`: a new field is a new flag, with its doc
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import logging.config
 import os
 import shutil
+import socket
 import tempfile
 import types
 import typing
@@ -26,7 +28,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from service.app import create_app
-from service.errors import ModelError
+from service.errors import ModelError, shown
 from service.http_head import BoundedHttpTools
 from service.logs import logging_config
 from service.manifest import load_manifest
@@ -62,6 +64,13 @@ def _argument(name: str, field: FieldInfo) -> dict[str, Any]:
     return keywords
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535."""
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The server's own flags, then one flag per Settings field, generated from its type."""
     parser = argparse.ArgumentParser(
@@ -72,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=8000, help="port to bind (default: %(default)s)"
+        "--port", type=port_number, default=8000, help="port to bind (default: %(default)s)"
     )
     parser.add_argument(
         "--log-level", default="info", help="server and service log level (default: %(default)s)"
@@ -90,14 +99,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         settings = Settings(**overrides)
     except ValidationError as e:
-        parser.error(str(e))
+        refuse(parser, "; ".join(_setting_error(error) for error in e.errors(include_url=False)))
     check_model(settings, parser)
+    host = listen_address(args.host, args.port, parser)
     log_config = logging_config(settings.log_format, args.log_level)
     logging.config.dictConfig(log_config)
     settings = process_layout(settings)
     # NOTE: the service writes its own access line (service.access); the servers' stay off.
     on_uvicorn = {
-        "host": args.host,
+        "host": host,
         "port": args.port,
         "log_level": args.log_level,
         "log_config": log_config,
@@ -133,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 APP_FACTORY,
                 factory=True,
                 interface=Interfaces.ASGI,
-                address=args.host,
+                address=host,
                 port=args.port,
                 workers=settings.workers,
                 log_level=LogLevels(args.log_level.lower()),
@@ -151,6 +161,42 @@ def main(argv: Sequence[str] | None = None) -> None:
             shutil.rmtree(made, ignore_errors=True)
 
 
+def refuse(parser: argparse.ArgumentParser, message: str) -> typing.NoReturn:
+    """Exit 2 with one line saying what is wrong, as argparse words it (no usage, no traceback)."""
+    parser.exit(2, f"{parser.prog}: error: {' '.join(message.split())}\n")
+
+
+def _setting_error(error: Any) -> str:
+    """One invalid setting, named as its flag and its variable: `--workers (CCVAE_WORKERS): ...`."""
+    name = "_".join(str(part) for part in error["loc"])
+    flag = f"--{name.replace('_', '-')} ({ENV_PREFIX}{name.upper()})"
+    return f"{flag}: {error['msg']} (got {shown(error['input'])})"
+
+
+def listen_address(host: str, port: int, parser: argparse.ArgumentParser) -> str:
+    """The IP address `host` names, once checked free to listen on at `port`.
+
+    granian takes an address, not a name (`--host localhost` was a traceback), and binds with
+    SO_REUSEPORT: a second server on a port another one holds started, and quietly took a share
+    of its connections (an old model beside a new one). A plain bind finds the port taken
+    (uvicorn's own error, exit 3) and words the refusal for both servers alike.
+    """
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (OSError, UnicodeError) as e:
+        refuse(parser, f"--host {shown(host)}: not an address to listen on ({e})")
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past connections' TIME_WAIT
+        try:
+            probe.bind(address)
+        except OSError as e:
+            taken = " (another server is listening there)" if e.errno == errno.EADDRINUSE else ""
+            refuse(parser, f"cannot listen on {host} port {port}: {e.strerror}{taken}")
+    return str(address[0])
+
+
 def check_model(settings: Settings, parser: argparse.ArgumentParser) -> None:
     """Load the model once as each worker will, and exit with one line saying what is wrong.
 
@@ -161,7 +207,7 @@ def check_model(settings: Settings, parser: argparse.ArgumentParser) -> None:
     try:
         Runtime.load(load_manifest(settings.model_dir), settings.device, threads=1)
     except ModelError as e:
-        parser.exit(2, f"{parser.prog}: error: {' '.join(str(e).split())}\n")
+        refuse(parser, str(e))
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

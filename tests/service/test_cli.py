@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -84,11 +85,63 @@ def test_flags_reach_the_settings_they_are_generated_from() -> None:
     assert not hasattr(args, "threads")  # a flag left out keeps the environment's value
 
 
-def test_main_refuses_a_setting_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_refuses_a_setting_out_of_range_in_one_line_naming_its_flag_and_variable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--max-files", "0"])
     assert exit_.value.code == 2
-    assert "max_files" in capsys.readouterr().err
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ccvae-serve: error: --max-files (CCVAE_MAX_FILES): ")
+    assert line.endswith("Input should be greater than 0 (got 0)")
+
+
+@pytest.mark.parametrize("port", ["65536", "99999", "-1", "http"])
+def test_main_refuses_a_port_outside_0_to_65535(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--port", port])
+    assert exit_.value.code == 2
+    assert "is not a port from 0 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_ccvae_serve_refuses_a_port_another_server_listens_on(server: str) -> None:
+    """granian binds with SO_REUSEPORT: without this check a second server started and took a
+    share of the first one's connections."""
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as granian's own socket
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run([_ccvae_serve(), "--server", server, "--port", port],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert f"cannot listen on 127.0.0.1 port {port}: Address already in use" in line
+
+
+def test_main_refuses_a_host_it_cannot_listen_on(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--host", "999.1.1.1"])
+    assert exit_.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "--host '999.1.1.1': not an address to listen on" in line
+
+
+def test_ccvae_serve_listens_on_a_host_given_by_name(shipped_model: Path) -> None:
+    """granian takes an address only: `--host localhost` was a traceback."""
+    server, url = start_server(shipped_model, "--host", "localhost")
+    try:
+        assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+
+
+def _ccvae_serve() -> str:
+    return str(Path(sys.executable).parent / "ccvae-serve")
 
 
 def test_main_refuses_a_missing_model_before_serving(
@@ -213,8 +266,7 @@ def test_ccvae_serve_refuses_a_broken_model_in_one_line_under_either_server(
 ) -> None:
     breaks, file, problem = BROKEN[breakage]
     breaks(tiny_model_dir)
-    script = Path(sys.executable).parent / "ccvae-serve"
-    command = [str(script), "--model-dir", str(tiny_model_dir), "--server", server,
+    command = [_ccvae_serve(), "--model-dir", str(tiny_model_dir), "--server", server,
                "--workers", "2", "--port", str(free_port())]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
