@@ -11,7 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import (
     CLIENT_CLOSED,
+    MalformedBody,
     PayloadTooLarge,
+    ServiceError,
     UnsupportedEncoding,
     error_response,
     shown,
@@ -25,8 +27,9 @@ access = logging.getLogger(ACCESS)
 
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming, and
-    content-coded bodies (gzip, br ...) with 415: every reader here takes the body's bytes as
-    they are, so a compressed PNG would be refused as no image, a compressed tensor misread.
+    content-coded bodies (gzip, br ...) with 415 and transfer codings other than chunked with 400:
+    every reader here takes the body's bytes as they are, so a compressed PNG would be refused as
+    no image, a compressed tensor misread.
 
     The refusal comes before any route runs, in the error shape of the request's path (the
     inference protocol keeps its own).
@@ -40,11 +43,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        coded = _content_coding(scope["headers"], headers.get(b"content-length"))
-        if coded is not None:
-            refusal = UnsupportedEncoding(
-                f"Content-Encoding {shown(coded)} is not supported: send the body uncompressed"
-            )
+        refusal = _coding_refusal(scope["headers"], headers.get(b"content-length"))
+        if refusal is not None:
             await error_response(scope, refusal)(scope, receive, send)
             return
         too_large = PayloadTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
@@ -84,13 +84,38 @@ class BodyLimit:
                 await guarded_send({"type": "http.response.start"})
 
 
-def _content_coding(headers: list[tuple[bytes, bytes]], length: bytes | None) -> str | None:
-    """The request's Content-Encoding unless it is identity (no coding), or the body is declared
-    empty (an HTTP/2 body may come without Content-Length or Transfer-Encoding). Several
-    Content-Encoding lines are one list, in order (RFC 9110, 5.3), not the last line alone."""
-    coding = ", ".join(v.decode("latin-1") for k, v in headers if k == b"content-encoding")
-    codings = {c.strip().lower() for c in coding.split(",")} - {"", "identity"}
-    return coding if codings and length != b"0" else None
+def _coding_refusal(
+    headers: list[tuple[bytes, bytes]], length: bytes | None
+) -> ServiceError | None:
+    """The refusal of a body that arrives coded in a way no reader here undoes, else None.
+
+    Granian and uvicorn undo `chunked` alone and pass any other transfer coding (`gzip, chunked`)
+    on as it is; a Content-Encoding other than identity is never undone. A body declared empty
+    (an HTTP/2 body may come without Content-Length or Transfer-Encoding) has nothing to undo.
+    """
+    if length == b"0":
+        return None
+    content = _codings(headers, b"content-encoding", {"identity"})
+    if content is not None:
+        return UnsupportedEncoding(
+            f"Content-Encoding {shown(content)} is not supported: send the body uncompressed"
+        )
+    transfer = _codings(headers, b"transfer-encoding", {"chunked", "identity"})
+    if transfer is not None:
+        # NOTE: RFC 9112 (6.1) suggests 501, but what a request sends is answered with a 4xx here
+        return MalformedBody(
+            f"Transfer-Encoding {shown(transfer)} is not supported: send the body uncompressed, "
+            "chunked or with a Content-Length"
+        )
+    return None
+
+
+def _codings(headers: list[tuple[bytes, bytes]], name: bytes, plain: set[str]) -> str | None:
+    """The `name` header's value, every line of it as one list (RFC 9110, 5.3), when it holds a
+    coding outside `plain` (case aside)."""
+    value = ", ".join(v.decode("latin-1") for k, v in headers if k == name)
+    codings = {c.strip().lower() for c in value.split(",")} - {"", *plain}
+    return value if codings else None
 
 
 def route_of(

@@ -321,6 +321,25 @@ def test_content_encoding_lines_are_read_as_one_list(
     assert repr(", ".join(lines)) in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("coding", ["gzip, chunked", "br, chunked", "GZIP"])
+def test_a_transfer_coding_other_than_chunked_is_400_naming_it(client: Client, coding: str) -> None:
+    """granian and uvicorn undo chunked alone and pass a body gzipped in transit on as it is,
+    which was refused as no image."""
+    headers = {"content-type": "image/png", "transfer-encoding": coding}
+    response = client.post("/classify", content=gzip.compress(GOOD), headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["type"] == "bad_request"
+    assert f"Transfer-Encoding {coding!r} is not supported" in error["message"]
+
+
+@pytest.mark.parametrize("coding", ["chunked", "identity", "Chunked"])
+def test_a_chunked_body_is_read_as_it_is(client: Client, coding: str) -> None:
+    headers = {"content-type": "image/png", "transfer-encoding": coding}
+    response = client.post("/classify", content=GOOD, headers=headers)
+    assert response.status_code == 200, response.text
+
+
 @pytest.mark.parametrize("coding", ["identity", "Identity", ""])
 def test_an_identity_coded_body_is_read_as_it_is(client: Client, coding: str) -> None:
     response = client.post("/classify", files={"file": ("d.png", GOOD)},
