@@ -18,12 +18,18 @@ import httpx
 from bench.server import free_port
 
 
+def ccvae_serve() -> str:
+    """The ccvae-serve script of this interpreter's environment."""
+    script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
+    assert script, "ccvae-serve is not installed: pip install -e .[serve]"
+    return script
+
+
 def start_server(
     model_dir: Path, *flags: str, timeout_s: float = 60
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start ccvae-serve on the model (with more flags) and wait until /health/ready answers 200."""
-    script = shutil.which("ccvae-serve", path=str(Path(sys.executable).parent))
-    assert script, "ccvae-serve is not installed: pip install -e .[serve]"
+    script = ccvae_serve()
     port = free_port()
     # NOTE: one process unless asked: the tests share two cores, and one process is one log.
     command = [script, "--port", str(port), "--model-dir", str(model_dir), "--threads", "1",

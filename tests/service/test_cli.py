@@ -10,7 +10,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ from service.cli import build_parser, main
 from service.settings import Settings, process_layout
 from tests.service.conftest import png
 from tests.service.live_server import (
+    ccvae_serve,
     connect,
     free_port,
     raw_json_error,
@@ -115,7 +115,7 @@ def test_ccvae_serve_refuses_a_port_another_server_listens_on(server: str) -> No
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        done = subprocess.run([_ccvae_serve(), "--server", server, "--port", port],
+        done = subprocess.run([ccvae_serve(), "--server", server, "--port", port],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2
     (line,) = done.stderr.splitlines()
@@ -138,10 +138,6 @@ def test_ccvae_serve_listens_on_a_host_given_by_name(shipped_model: Path) -> Non
     finally:
         server.terminate()
         server.communicate(timeout=20)
-
-
-def _ccvae_serve() -> str:
-    return str(Path(sys.executable).parent / "ccvae-serve")
 
 
 def test_main_refuses_a_missing_model_before_serving(
@@ -266,7 +262,7 @@ def test_ccvae_serve_refuses_a_broken_model_in_one_line_under_either_server(
 ) -> None:
     breaks, file, problem = BROKEN[breakage]
     breaks(tiny_model_dir)
-    command = [_ccvae_serve(), "--model-dir", str(tiny_model_dir), "--server", server,
+    command = [ccvae_serve(), "--model-dir", str(tiny_model_dir), "--server", server,
                "--workers", "2", "--port", str(free_port())]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
