@@ -52,6 +52,7 @@ from training.epochs import METRICS, epoch_seconds
 from training.evaluate import evaluate, generation_quality, label_log_likelihoods
 from training.fewlabels import FEW_LABEL_BUDGETS
 from training.figures import make_figures
+from training.host import use_cores
 from training.intervention import intervention_quality, keep_curve
 from training.judge import judge_sha256, load_judge
 from training.model import CCVAE
@@ -279,8 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     k, n = (int(part) for part in args.shard.split("/"))
     if not 0 <= k < n:
         p.error(f"--shard {args.shard}: K/N needs 0 <= K < N")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    use_cores(args.threads)
     base = from_flags(args)
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "ccvae-experiment " + " ".join(sys.argv[1:] if argv is None else argv)

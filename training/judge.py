@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.data import load_mnist, to_float
+from training.host import use_cores
 from training.onnx_io import OPSET, export_graph, sha256
 
 NAME = "judge-mnist"
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    torch.set_num_threads(args.threads)
+    use_cores(args.threads)
     out = Path(args.out)
     train_x, train_y = load_mnist("train", args.data_dir)
     test_x, test_y = load_mnist("test", args.data_dir)

@@ -33,6 +33,7 @@ from training.data import load_training_split, to_float
 from training.enumeration import EnumeratedLoss
 from training.epochs import METRICS, append_epoch
 from training.evaluate import evaluate, labelled_loss
+from training.host import use_cores
 from training.objectives import LossWeights, SemiSupervisedLoss
 
 SELECTIONS: tuple[str, ...] = typing.get_args(Selection)
@@ -283,8 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    use_cores(args.threads)
     device = resolve_device(args.device)
     train(from_flags(args), Path(args.out), device, args.resume, args.stop_after)
 
