@@ -35,8 +35,13 @@ sweep_checkout
 root=$(cd "$(dirname "$0")/.." && pwd)  # this checkout, which collects each finished run
 processes=${rest[0]:-2} shards=("${rest[@]:1}")
 [[ ${#shards[@]} -gt 0 ]] || mapfile -t shards < <(seq 0 $((processes - 1)))
+# glibc's malloc told to keep what torch frees (training/host.py), as an environment: the frozen
+# checkouts predate the module that sets it from within
+GLIBC_TUNABLES=${GLIBC_TUNABLES:-$(cd "$root" && .venv/bin/python -c \
+  'from training.host import tunables; print(tunables())')}
 cd "$code"
-export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=${THREADS:-1}
+export CCVAE_MNIST_DIR=${CCVAE_MNIST_DIR:-/work/shared/data/mnist} OMP_NUM_THREADS=${THREADS:-1} \
+  GLIBC_TUNABLES
 # two processes on one run would both write its last.pt. Shards of one count N never share a
 # run, but shards of two counts do (run 12 is in shard 12/24 and in shard 0/2): refuse to mix.
 running=$(pgrep -af "ccvae-experiment $name .*--shard " | grep -oE -- "--shard [0-9]+/[0-9]+" || true)
