@@ -4,7 +4,9 @@ Prints, for each model size and objective, the images/s of `ccvae-train`'s step 
 default settings (an augmented unlabelled batch plus a labelled batch through encoder, decoder,
 classifier and prior, the pseudo-label pass, the generation term, backward, Adam), and the
 seconds one epoch over 60,000 images would take, beside the 30 s target. `--plain` times the
-report's loss alone (no augmentation, pseudo-labels or generation term).
+report's loss alone (no augmentation, pseudo-labels or generation term). Memory is held as
+`ccvae-train` holds it (training/host.py); `--malloc-default` leaves glibc's malloc as it starts,
+to measure what that costs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 
 from training.augment import random_affine
 from training.config import LossWeights, ModelConfig
+from training.host import use_cores
 from training.model import CCVAE
 from training.objectives import SemiSupervisedLoss
 
@@ -65,7 +68,12 @@ def main() -> None:
     p.add_argument("--labelled-batch-size", type=int, default=64)
     p.add_argument("--device", default="cpu")
     p.add_argument("--plain", action="store_true", help="the report's loss alone")
+    p.add_argument(
+        "--malloc-default", action="store_true", help="glibc's malloc as it starts, not as trained"
+    )
     args = p.parse_args()
+    if not args.malloc_default:
+        use_cores(None)
     device = torch.device(args.device)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
     print(f"{'size':8} {'objective':9} {'images/s':>9} {'s/epoch':>8} {'target':>7} {'ratio':>6}")
