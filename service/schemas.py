@@ -205,7 +205,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
     413: {"model": Error, "description": "Too many bytes, pixels or files."},
     415: {"model": Error, "description": "Wrong content type, or a compressed body."},
-    422: {"model": Error, "description": "A parameter out of range or of the wrong type."},
+    422: {
+        "model": Error,
+        "description": "A parameter out of range or of the wrong type, one the operation does "
+        "not take, or one given more than once.",
+    },
     503: UNAVAILABLE,
 }
 """The error responses every model endpoint documents."""

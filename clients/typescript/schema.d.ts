@@ -1186,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1279,7 +1279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1371,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1465,7 +1465,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1566,7 +1566,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1662,7 +1662,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1762,7 +1762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A parameter out of range or of the wrong type. */
+            /** @description A parameter out of range or of the wrong type, one the operation does not take, or one given more than once. */
             422: {
                 headers: {
                     [name: string]: unknown;

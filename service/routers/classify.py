@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends
 
 from service import imaging, schemas, tracing
 from service.manifest import Manifest, OODSpec
-from service.routers.params import FitQuery, InvertQuery, PlaneDep
+from service.routers.params import DeclaredQuery, FitQuery, InvertQuery, PlaneDep
 from service.runtime import Encoding
 from service.uploads import ImageUploads, upload_body
 
-router = APIRouter(tags=["read"])
+router = APIRouter(tags=["read"], route_class=DeclaredQuery)
 Uploads = Annotated[list[tuple[str, bytes]], Depends(ImageUploads(many=True))]
 Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
 

@@ -13,6 +13,7 @@ from service.dataplane import DataPlane
 from service.errors import InvalidParameter
 from service.latents import Source
 from service.routers.params import (
+    DeclaredQuery,
     FitQuery,
     Format,
     FormatQuery,
@@ -30,7 +31,7 @@ from service.routers.params import (
 )
 from service.uploads import NamedImages, files_body
 
-router = APIRouter(tags=["generate"])
+router = APIRouter(tags=["generate"], route_class=DeclaredQuery)
 
 SourceQuery = Annotated[
     Source | None,

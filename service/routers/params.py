@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from service import imaging, schemas, tracing
@@ -22,6 +25,58 @@ class Format(str, Enum):
 
     png = "png"
     json = "json"
+
+
+class DeclaredQuery(APIRoute):
+    """A route of the REST API that takes each query parameter it declares at most once, and no
+    other: FastAPI would ignore a misspelt one (`?temprature=2`) and settle a repeated one
+    (`?label=1&label=7`) by the last, so that the answer would not be what was asked for. Either
+    is a 422 naming the parameter, as a value out of range is.
+
+    (The /v2 inference protocol, the operations and the page keep FastAPI's leniency: clients and
+    scrapers of those may add parameters of their own.)
+    """
+
+    query_names: tuple[str, ...] = ()
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        """FastAPI's handler, behind the check (APIRoute's __init__ calls this once)."""
+        handler = super().get_route_handler()
+        self.query_names = tuple(dict.fromkeys(_query_names(self.dependant)))
+        names, path = frozenset(self.query_names), self.path
+
+        async def checked(request: Request) -> Response:
+            items = request.query_params.multi_items()
+            keys = [key for key, _ in items]
+            if len(set(keys)) != len(keys) or not names.issuperset(keys):
+                raise RequestValidationError([self.misuse(items, names, path)])
+            return await handler(request)
+
+        return checked
+
+    def misuse(self, items: list[tuple[str, str]], names: frozenset[str], path: str) -> dict:
+        """The first parameter not declared or given twice, as a pydantic-style error."""
+        for key, value in items:
+            where = key if key.isidentifier() and len(key) <= 40 else shown(key)
+            if key not in names:
+                takes = ", ".join(self.query_names) or "no query parameters"
+                message = f"not a parameter of {path}, which takes {takes}"
+                return {"type": "extra_forbidden", "loc": ("query", where), "msg": message,
+                        "input": value}  # fmt: skip
+        counts: dict[str, list[str]] = {}
+        for key, value in items:
+            counts.setdefault(key, []).append(value)
+        key, values = next((key, values) for key, values in counts.items() if len(values) > 1)
+        return {"type": "repeated", "loc": ("query", key),
+                "msg": f"given {len(values)} times: give it once", "input": values}  # fmt: skip
+
+
+def _query_names(dependant: Dependant) -> Iterator[str]:
+    """The query parameters of a route and of its dependencies, in the order declared."""
+    for field in dependant.query_params:
+        yield field.alias
+    for dependency in dependant.dependencies:
+        yield from _query_names(dependency)
 
 
 # NOTE: the dependencies below are `async def` although they never await: FastAPI runs a plain

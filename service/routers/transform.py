@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from service import imaging
 from service.routers.params import (
+    DeclaredQuery,
     FitQuery,
     Format,
     FormatQuery,
@@ -21,7 +22,7 @@ from service.routers.params import (
 )
 from service.uploads import ImageUploads, upload_body
 
-router = APIRouter(tags=["transform"])
+router = APIRouter(tags=["transform"], route_class=DeclaredQuery)
 Upload = Annotated[list[tuple[str, bytes]], Depends(ImageUploads())]
 ONE_IMAGE = upload_body("file", "PNG or JPEG of one digit.", many=False)
 

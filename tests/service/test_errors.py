@@ -11,6 +11,7 @@ import pytest
 from PIL import PngImagePlugin
 
 from bench.costs import png_header
+from service.app import create_app
 from tests.service.conftest import Client, assert_clean_4xx, png, text_bomb
 
 DIGIT = np.zeros((28, 28), np.uint8)
@@ -256,6 +257,54 @@ def test_several_files_name_the_bad_one(client: Client) -> None:
     files = [("file", ("good.png", GOOD)), ("file", ("bad.png", b"nope"))]
     error = client.post("/classify", files=files).json()["error"]
     assert error["message"].startswith("'bad.png': not a PNG or JPEG")
+
+
+SCHEMA = create_app().openapi()
+REST = {  # each operation of the REST API: the query parameters it takes, in order
+    path: [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
+    for path, ops in SCHEMA["paths"].items()
+    if not path.startswith("/v2")
+    for method, op in ops.items()
+    if method == "post"
+}
+
+
+@pytest.mark.parametrize("path", REST)
+def test_a_query_parameter_the_operation_does_not_take_is_422_naming_what_it_takes(
+    client: Client, path: str
+) -> None:
+    """A misspelt parameter would otherwise be ignored, and the answer not what was asked for."""
+    message = f"query.colour: not a parameter of {path}, which takes {', '.join(REST[path])}"
+    assert_clean_4xx(client, "POST", path, {"params": {"colour": "red"}}, 422,
+                     "invalid_request", message)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", REST)
+def test_a_query_parameter_given_twice_is_422_naming_both_values(client: Client, path: str) -> None:
+    """FastAPI would keep the last of the two, and the answer would be for one the client may not
+    have meant."""
+    name = REST[path][0]
+    message = f"query.{name}: given 2 times: give it once (got ['1', '2'])"
+    assert_clean_4xx(client, "POST", path, {"params": [(name, "1"), (name, "2")]}, 422,
+                     "invalid_request", message)  # fmt: skip
+
+
+def test_an_unknown_parameters_name_is_quoted_short(client: Client) -> None:
+    """Whatever the query string holds, the answer quotes a bounded part of it."""
+    error = client.post("/generate", params={"\x00" + "x" * 5000: "1"}).json()["error"]
+    assert error["message"].startswith("query.'\\x00xxx")
+    assert "(5001 characters): not a parameter of /generate" in error["message"]
+    assert len(error["message"]) < 300
+
+
+def test_the_protocol_and_the_operations_take_query_parameters_they_do_not_use(
+    client: Client,
+) -> None:
+    """Open Inference Protocol clients and scrapers may add their own: those routes keep FastAPI's
+    leniency."""
+    assert client.get("/v2/health/ready", params={"client": "x"}).status_code == 200
+    assert client.get("/metrics", params={"name[]": "ccvae_requests_total"}).status_code == 200
+    assert client.get("/health/ready", params={"probe": "1"}).status_code == 200
 
 
 def test_service_still_answers_after_the_bad_requests(client: Client) -> None:
