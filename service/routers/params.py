@@ -46,6 +46,8 @@ class DeclaredQuery(APIRoute):
         names, path = frozenset(self.query_names), self.path
 
         async def checked(request: Request) -> Response:
+            if not request.scope["query_string"]:
+                return await handler(request)
             items = request.query_params.multi_items()
             keys = [key for key, _ in items]
             if len(set(keys)) != len(keys) or not names.issuperset(keys):
