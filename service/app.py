@@ -103,6 +103,10 @@ def create_app(settings: Settings | None = None, tracing: Tracing | None = None)
         # a second server span beside the service's own. service.tracing, /metrics and
         # service.logs are the one account of a request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
+        # NOTE: Starlette answers `/classify/` with a redirect to a URL built from the request's
+        # own Host header (`Host: evil.example` -> `Location: http://evil.example/classify`), which
+        # a cache in front could keep and serve to others; the 404 names the path to use instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.metrics = metrics

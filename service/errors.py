@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 from starlette.types import Scope
 
 from service.logs import REQUEST_ID
@@ -258,11 +259,21 @@ def _routing_message(
     path = scope["path"]
     if status == 404:
         where = "the inference protocol" if protocol else "this service"
-        return f"Not Found: {shown(path, 80)} is not an endpoint of {where}"
+        message = f"Not Found: {shown(path, 80)} is not an endpoint of {where}"
+        bare = path.rstrip("/")
+        if bare != path and bare and _routed(scope, bare):
+            message += f"; {shown(bare, 80)} is (without the trailing slash)"
+        return message
     allowed = (headers or {}).get("Allow", "")
     return (
         f"Method Not Allowed: {scope['method']} is not allowed on {shown(path, 80)}; use {allowed}"
     )
+
+
+def _routed(scope: Scope, path: str) -> bool:
+    """Whether the app that answers `scope` has a route for `path`, whatever the method."""
+    routes = getattr(scope.get("app"), "routes", ())
+    return any(route.matches({**scope, "path": path})[0] != Match.NONE for route in routes)
 
 
 def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:

@@ -307,6 +307,29 @@ def test_the_protocol_and_the_operations_take_query_parameters_they_do_not_use(
     assert client.get("/health/ready", params={"probe": "1"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/health/live/"), ("POST", "/classify/"), ("GET", "/docs/"),
+     ("GET", "/v2/models/encoder/"), ("POST", "/v2/models/encoder/infer/")],
+)  # fmt: skip
+def test_a_trailing_slash_is_404_naming_the_endpoint_without_it(
+    client: Client, method: str, path: str
+) -> None:
+    """Starlette redirected it to a URL made of the request's own Host header, which a cache in
+    front could keep and hand to everyone; no answer here takes its Location from a request."""
+    response = client.request(method, path, headers={"host": "evil.example"})
+    assert response.status_code == 404, response.headers.get("location")
+    assert "location" not in response.headers
+    error = response.json()["error"]
+    message = error if path.startswith("/v2") else error["message"]
+    assert message.endswith(f"; {path.rstrip('/')!r} is (without the trailing slash)")
+
+
+def test_a_path_unknown_with_or_without_its_slash_is_a_plain_404(client: Client) -> None:
+    message = client.get("/nowhere/").json()["error"]["message"]
+    assert message == "Not Found: '/nowhere/' is not an endpoint of this service"
+
+
 def test_service_still_answers_after_the_bad_requests(client: Client) -> None:
     for method, url, kwargs, *_ in CASES:
         client.request(method, url, **kwargs)
