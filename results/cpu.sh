@@ -20,7 +20,8 @@
 # made .venv. THREADS (default 1) is each run's torch threads: `THREADS=2 LANES=1` gives one run
 # both cores, which takes a baseline run from about 3 hours to 1.7-2.5 (120-201 s an epoch,
 # by host, instead of 220; `seconds` in each run's metrics.jsonl, results/fewlabels/README.md),
-# so that it ends within a session on a machine whose worktree does not outlive the session.
+# so that it ends within a session on a machine whose worktree does not outlive the session (on
+# the slowest host yet, 217 s an epoch, it does not: results/fewlabels/README.md, run 19).
 # Each shard logs to /work/SWEEP-shard<K>.log
 # and appends its PID to /work/training.pids (benchmarks pause those with kill -STOP / -CONT);
 # /work/SWEEP-queue.log says when each shard started. As each run ends, its lane calls
