@@ -136,8 +136,9 @@ class InvalidParameter(ServiceError):
     type = "invalid_parameter"
 
 
-class MissingUpload(InvalidParameter):
-    """A multipart body without the file field the endpoint reads (or with a text field)."""
+class UploadFields(InvalidParameter):
+    """A multipart body whose fields are not the file fields the endpoint reads: one missing, a
+    text field where a file belongs, or a field the endpoint does not take."""
 
     type = "invalid_request"
 

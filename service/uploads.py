@@ -21,9 +21,9 @@ from starlette.requests import Request
 from service.errors import (
     InvalidImage,
     MalformedBody,
-    MissingUpload,
     PayloadTooLarge,
     UnsupportedMediaType,
+    UploadFields,
     shown,
 )
 from service.settings import Settings
@@ -155,7 +155,12 @@ def upload_body(field: str, description: str, *, many: bool) -> dict[str, Any]:
     if many:
         schema = {"type": "array", "items": binary, "minItems": 1, "description": description}
     raw = {"schema": {**binary, "description": "The image's bytes as the whole body."}}
-    multipart = {"type": "object", "required": [field], "properties": {field: schema}}
+    multipart = {
+        "type": "object",
+        "required": [field],
+        "properties": {field: schema},
+        "additionalProperties": False,
+    }  # fmt: skip  (only_fields)
     content = {"multipart/form-data": {"schema": multipart}}
     return {
         "requestBody": {
@@ -171,7 +176,12 @@ def files_body(fields: dict[str, str]) -> dict[str, Any]:
         name: {"type": "string", "format": "binary", "description": description}
         for name, description in fields.items()
     }
-    multipart = {"type": "object", "properties": properties, "required": list(fields)}
+    multipart = {
+        "type": "object",
+        "properties": properties,
+        "required": list(fields),
+        "additionalProperties": False,
+    }  # fmt: skip  (only_fields)
     return {
         "requestBody": {
             "required": True,
@@ -185,17 +195,26 @@ async def read_parts(request: Request, content_type: str) -> list[Part]:
     return parse_multipart(await request.body(), boundary_of(content_type))
 
 
+def only_fields(parts: list[Part], fields: tuple[str, ...]) -> None:
+    """Refuse a part that no field of the endpoint names: a misspelt field would otherwise be
+    ignored, and the answer say that the one it meant is missing, or not be what was asked for."""
+    other = next((p.name for p in parts if p.name not in fields), None)
+    if other is not None:
+        where = other if other.isidentifier() and len(other) <= 40 else shown(other)
+        raise UploadFields(f"{where}: not a field of this upload, which takes {', '.join(fields)}")
+
+
 def files_of(parts: list[Part], field: str, limit: int, *, many: bool) -> list[Part]:
     """The file parts named `field`: none of them a text field, and at most `limit`."""
     files = [p for p in parts if p.name == field]
     if any(p.filename is None for p in files):
-        raise MissingUpload(
+        raise UploadFields(
             f"{field}: expected a file upload (a part with a filename), got a text field"
         )
     if len(files) > limit:
         if many:
             raise PayloadTooLarge(f"{len(files)} files in one request; the limit is {limit}")
-        raise MissingUpload(f"{field}: expected one file, got {len(files)}")
+        raise UploadFields(f"{field}: expected one file, got {len(files)}")
     return files
 
 
@@ -225,9 +244,10 @@ class ImageUploads:
         settings: Settings = request.app.state.settings
         limit = settings.max_files if self.many else 1
         parts = await read_parts(request, content_type)
+        only_fields(parts, (self.field,))
         files = files_of(parts, self.field, limit, many=self.many)
         if not files:
-            raise MissingUpload(f"{self.field}: field required (a file part named {self.field!r})")
+            raise UploadFields(f"{self.field}: field required (a file part named {self.field!r})")
         return [(p.filename or f"file {i}", p.data) for i, p in enumerate(files)]
 
 
@@ -246,10 +266,11 @@ class NamedImages:
                 f"got content type {shown(content_type or 'none', 80)}"
             )
         parts = await read_parts(request, content_type)
+        only_fields(parts, self.fields)
         found = {field: files_of(parts, field, 1, many=False) for field in self.fields}
         missing = [field for field, files in found.items() if not files]
         if missing:
-            raise MissingUpload(
+            raise UploadFields(
                 f"{', '.join(missing)}: field required (a file part named {missing[0]!r})"
             )
         return {f: (files[0].filename or f, files[0].data) for f, files in found.items()}

@@ -122,7 +122,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, str]] = [
     ("multipart that is not", "POST", "/classify",
      {"content": b"no parts here", "headers": {"content-type": "multipart/form-data; boundary=z"}},
      400, "bad_request", "multipart"),
-    ("file sent as a text field", "POST", "/classify", {"data": {"file": "x"}, "files": {"o": b""}},
+    ("file sent as a text field", "POST", "/classify",
+     {"data": {"file": "x"}, "files": {"file": ("", b"")}},
      422, "invalid_request", "expected a file upload"),
     # issue 13: whatever Pillow raises inside decoding is an invalid image, never a 500
     ("PNG with an empty iCCP chunk after IDAT (IndexError)", "POST", "/classify",

@@ -9,6 +9,7 @@ from service.errors import MalformedBody, PayloadTooLarge
 from service.uploads import boundary_of, header_params, parse_multipart
 from tests.service.conftest import Client, assert_clean_4xx, png
 
+GOOD = png(np.pad(np.full((16, 4), 255, np.uint8), ((6, 6), (12, 12))))  # a "1"
 ONE_IMAGE = ("/classify", "/encode", "/reconstruct", "/intervene?label=3")
 
 
@@ -64,6 +65,27 @@ def test_bad_raw_and_one_file_uploads_get_their_4xx(
     client: Client, kwargs: dict[str, object], status: int, kind: str, words: str
 ) -> None:
     assert_clean_4xx(client, "POST", "/encode", kwargs, status, kind, words)
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "takes"),
+    [
+        ("/classify", {"file": ("d.png", GOOD), "other": ("o.png", GOOD)}, "file"),
+        ("/encode", {"fille": ("d.png", GOOD)}, "file"),
+        ("/intervene?label=3", {"file": ("d.png", GOOD), "note": (None, b"x")}, "file"),
+        ("/interpolate/images",
+         {"start_image": ("a.png", GOOD), "end_image": ("b.png", GOOD), "mid": ("m.png", GOOD)},
+         "start_image, end_image"),
+    ],
+)  # fmt: skip
+def test_a_field_the_upload_does_not_take_is_422_naming_it_and_those_it_takes(
+    client: Client, path: str, fields: dict[str, tuple[str | None, bytes]], takes: str
+) -> None:
+    """A misspelt or extra field was ignored: the answer was for the other fields alone, or
+    said that the field meant was missing."""
+    extra = next(name for name in fields if name not in takes.split(", "))
+    message = f"{extra}: not a field of this upload, which takes {takes}"
+    assert_clean_4xx(client, "POST", path, {"files": fields}, 422, "invalid_request", message)
 
 
 def test_openapi_documents_both_upload_forms_on_one_image_endpoints(client: Client) -> None:

@@ -5,7 +5,6 @@ from io import BytesIO
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from .. import types
 from ..types import File
@@ -23,7 +22,6 @@ class InterpolateImagesBody:
 
     start_image: File
     end_image: File
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         start_image = self.start_image.to_tuple()
@@ -31,7 +29,7 @@ class InterpolateImagesBody:
         end_image = self.end_image.to_tuple()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "start_image": start_image,
@@ -48,9 +46,6 @@ class InterpolateImagesBody:
 
         files.append(("end_image", self.end_image.to_tuple()))
 
-        for prop_name, prop in self.additional_properties.items():
-            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
-
         return files
 
     @classmethod
@@ -65,21 +60,4 @@ class InterpolateImagesBody:
             end_image=end_image,
         )
 
-        interpolate_images_body.additional_properties = d
         return interpolate_images_body
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
