@@ -52,6 +52,12 @@ def shown(value: object, limit: int = 40) -> str:
     return text
 
 
+def named(name: str) -> str:
+    """A name the request chose (a query parameter's, a multipart field's) as a message shows it:
+    as it is when it is a short identifier, else quoted short by shown()."""
+    return name if name.isidentifier() and len(name) <= 40 else shown(name)
+
+
 class ModelError(Exception):
     """The model directory cannot be served: missing, corrupt or inconsistent (at start-up)."""
 

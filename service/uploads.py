@@ -24,6 +24,7 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
     UploadFields,
+    named,
     shown,
 )
 from service.settings import Settings
@@ -159,8 +160,8 @@ def upload_body(field: str, description: str, *, many: bool) -> dict[str, Any]:
         "type": "object",
         "required": [field],
         "properties": {field: schema},
-        "additionalProperties": False,
-    }  # fmt: skip  (only_fields)
+        "additionalProperties": False,  # only_fields refuses any other field
+    }
     content = {"multipart/form-data": {"schema": multipart}}
     return {
         "requestBody": {
@@ -180,8 +181,8 @@ def files_body(fields: dict[str, str]) -> dict[str, Any]:
         "type": "object",
         "properties": properties,
         "required": list(fields),
-        "additionalProperties": False,
-    }  # fmt: skip  (only_fields)
+        "additionalProperties": False,  # only_fields refuses any other field
+    }
     return {
         "requestBody": {
             "required": True,
@@ -200,8 +201,8 @@ def only_fields(parts: list[Part], fields: tuple[str, ...]) -> None:
     ignored, and the answer say that the one it meant is missing, or not be what was asked for."""
     other = next((p.name for p in parts if p.name not in fields), None)
     if other is not None:
-        where = other if other.isidentifier() and len(other) <= 40 else shown(other)
-        raise UploadFields(f"{where}: not a field of this upload, which takes {', '.join(fields)}")
+        takes = ", ".join(fields)
+        raise UploadFields(f"{named(other)}: not a field of this upload, which takes {takes}")
 
 
 def files_of(parts: list[Part], field: str, limit: int, *, many: bool) -> list[Part]:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from service import imaging, schemas, tracing
 from service.dataplane import DataPlane, Decoded
-from service.errors import InvalidParameter, NotReady, UnsupportedMediaType, shown
+from service.errors import InvalidParameter, NotReady, UnsupportedMediaType, named, shown
 from service.settings import Settings
 
 
@@ -59,11 +59,10 @@ class DeclaredQuery(APIRoute):
     def misuse(self, items: list[tuple[str, str]], names: frozenset[str], path: str) -> dict:
         """The first parameter not declared or given twice, as a pydantic-style error."""
         for key, value in items:
-            where = key if key.isidentifier() and len(key) <= 40 else shown(key)
             if key not in names:
                 takes = ", ".join(self.query_names) or "no query parameters"
                 message = f"not a parameter of {path}, which takes {takes}"
-                return {"type": "extra_forbidden", "loc": ("query", where), "msg": message,
+                return {"type": "extra_forbidden", "loc": ("query", named(key)), "msg": message,
                         "input": value}  # fmt: skip
         counts: dict[str, list[str]] = {}
         for key, value in items:

@@ -88,6 +88,13 @@ def test_a_field_the_upload_does_not_take_is_422_naming_it_and_those_it_takes(
     assert_clean_4xx(client, "POST", path, {"files": fields}, 422, "invalid_request", message)
 
 
+def test_a_long_field_name_is_quoted_short(client: Client) -> None:
+    error = client.post("/classify", files={"x" * 5000: ("d.png", GOOD)}).json()["error"]
+    assert error["message"].startswith("'xxxxx")
+    assert "(5000 characters): not a field of this upload, which takes file" in error["message"]
+    assert len(error["message"]) < 200
+
+
 def test_openapi_documents_both_upload_forms_on_one_image_endpoints(client: Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ONE_IMAGE:
