@@ -31,7 +31,7 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
@@ -56,8 +56,6 @@ _DB = re.compile(r"_(\d+)\.db$")
 
 class Metrics:
     """Requests, latency, model calls, queue depth and shed requests of this service."""
-
-    content_type = CONTENT_TYPE_PLAIN_0_0_4
 
     def __init__(self, shared_dir: Path | None = None) -> None:
         self.shared_dir = shared_dir
@@ -170,16 +168,23 @@ class Metrics:
         if self.shared_dir is not None:
             multiprocess.mark_process_dead(os.getpid(), str(self.shared_dir))
 
-    def render(self) -> bytes:
-        """The exposition text of the whole server."""
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The whole server's metrics in the format a scraper's Accept header asks for, and its
+        content type: OpenMetrics where it lists application/openmetrics-text (Prometheus does,
+        first), else Prometheus text 0.0.4; prometheus_client's choose_encoder decides."""
+        encoder, content_type = choose_encoder(accept or "")
+        return self.render(encoder), content_type
+
+    def render(self, encoder: Callable[[CollectorRegistry], bytes] = generate_latest) -> bytes:
+        """The exposition of the whole server (Prometheus text unless `encoder` says otherwise)."""
         for batcher in self._depths:
             self.record_depth(batcher)
         if self.shared_dir is None:
-            return generate_latest(self.registry)
+            return encoder(self.registry)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, str(self.shared_dir))
         registry.register(WorkerProcesses(live_workers(self.shared_dir)))
-        return generate_latest(registry)
+        return encoder(registry)
 
 
 def live_workers(shared_dir: Path) -> list[int]:

@@ -235,8 +235,9 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-         *     requests shed, process and model info; summed over every worker process.
+         * @description Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+         *     latency per endpoint, model calls, queue depth, requests shed, process and model info;
+         *     summed over every worker process.
          */
         get: operations["metrics"];
         put?: never;
@@ -1940,6 +1941,11 @@ export interface operations {
                 content: {
                     /** @example ccvae_requests_total{...} 3 */
                     "text/plain": unknown;
+                    /**
+                     * @example ccvae_requests_total{...} 3
+                     *     # EOF
+                     */
+                    "application/openmetrics-text": unknown;
                 };
             };
             /** @description The model is not loaded yet (or is shutting down), or the service sheds the request to stay within its capacity: retry later. */

@@ -68,10 +68,18 @@ async def model_card(plane: PlaneDep) -> Response:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"example": "ccvae_requests_total{...} 3"}}}},
+    responses={
+        200: {
+            "content": {
+                "text/plain": {"example": "ccvae_requests_total{...} 3"},
+                "application/openmetrics-text": {"example": "ccvae_requests_total{...} 3\n# EOF"},
+            }
+        }
+    },
 )
 async def metrics(request: Request) -> Response:
-    """Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-    requests shed, process and model info; summed over every worker process."""
-    registry = request.app.state.metrics
-    return Response(registry.render(), media_type=registry.content_type)
+    """Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+    latency per endpoint, model calls, queue depth, requests shed, process and model info;
+    summed over every worker process."""
+    body, content_type = request.app.state.metrics.exposition(request.headers.get("accept"))
+    return Response(body, media_type=content_type)

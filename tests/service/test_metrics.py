@@ -18,7 +18,7 @@ import pytest
 from service.metrics import Metrics
 from tests.service.conftest import Client, png
 from tests.service.live_server import connect, raw_json_error, read_to_close, start_server
-from tests.service.prometheus import samples, value
+from tests.service.prometheus import OPENMETRICS, openmetrics_samples, samples, value
 
 RAW = {"content-type": "image/png"}
 
@@ -60,6 +60,20 @@ def test_shed_counts_reasons_from_a_closed_set() -> None:
     assert value(text, "ccvae_requests_shed_total", reason="queue_full") == 2
     assert value(text, "ccvae_requests_shed_total", reason="deadline") == 1
     assert value(text, "ccvae_requests_shed_total", reason="other") == 1
+
+
+def test_a_scraper_that_asks_for_openmetrics_gets_it_with_the_same_counts(client: Client) -> None:
+    """Prometheus lists OpenMetrics first in its Accept header; a scraper that sends none (curl)
+    gets the Prometheus text format."""
+    client.post("/generate", params={"label": "7", "seed": 1})
+    plain = client.get("/metrics")
+    opened = client.get("/metrics", headers={"accept": OPENMETRICS})
+    assert plain.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert opened.headers["content-type"].startswith("application/openmetrics-text; version=1.0.0")
+    assert opened.text.endswith("# EOF\n")
+    series = {"endpoint": "/generate", "method": "POST", "status": "200"}
+    key = ("ccvae_requests_total", frozenset(series.items()))
+    assert openmetrics_samples(opened.text)[key] == samples(plain.text)[key] >= 1
 
 
 def test_made_up_methods_and_paths_add_no_series(client: Client) -> None:
@@ -223,6 +237,9 @@ def test_counters_never_decrease_across_scrapes_of_several_workers_under_load(
             text = scrape()
         assert value(text, "ccvae_requests_total", **ok) == answered.count(200)
         assert f'pid="{min(workers)}"' not in text
+        opened = httpx.get(f"{url}/metrics", headers={"accept": OPENMETRICS}, timeout=10).text
+        key = ("ccvae_requests_total", frozenset(ok.items()))
+        assert openmetrics_samples(opened)[key] == answered.count(200)  # summed, as OpenMetrics
     finally:
         stop.set()
         server.terminate()

@@ -50,8 +50,9 @@ def sync_detailed(
 ) -> Response[Any | Error]:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-    requests shed, process and model info; summed over every worker process.
+     Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+    latency per endpoint, model calls, queue depth, requests shed, process and model info;
+    summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -76,8 +77,9 @@ def sync(
 ) -> Any | Error | None:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-    requests shed, process and model info; summed over every worker process.
+     Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+    latency per endpoint, model calls, queue depth, requests shed, process and model info;
+    summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,8 +100,9 @@ async def asyncio_detailed(
 ) -> Response[Any | Error]:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-    requests shed, process and model info; summed over every worker process.
+     Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+    latency per endpoint, model calls, queue depth, requests shed, process and model info;
+    summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -122,8 +125,9 @@ async def asyncio(
 ) -> Any | Error | None:
     """Metrics
 
-     Prometheus text format: requests and latency per endpoint, model calls, queue depth,
-    requests shed, process and model info; summed over every worker process.
+     Prometheus text format, or OpenMetrics when the Accept header lists it: requests and
+    latency per endpoint, model calls, queue depth, requests shed, process and model info;
+    summed over every worker process.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
