@@ -393,6 +393,30 @@ def test_content_encoding_lines_are_read_as_one_list(
     assert repr(", ".join(lines)) in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("url", "types"),
+    [("/classify", ("image/png", "application/json")), ("/classify", ("image/png", "image/jpeg")),
+     ("/v2/models/encoder/infer", ("application/json", "text/plain"))],
+)  # fmt: skip
+def test_a_content_type_given_twice_with_different_values_is_400(
+    client: Client, url: str, types: tuple[str, str]
+) -> None:
+    """Readers here take the first line, and a proxy in front may have read the last: a body of
+    two types is refused, whichever endpoint it is sent to."""
+    headers = [("content-type", kind) for kind in types]
+    response = client.post(url, content=GOOD, headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    message = error if url.startswith("/v2") else error["message"]
+    assert message == f"Content-Type given 2 times ({list(types)!r}): send it once"
+
+
+def test_a_header_repeated_with_one_value_is_read_as_it_is(client: Client) -> None:
+    headers = [("content-type", "image/png"), ("content-type", "image/png"), ("accept", "a")]
+    response = client.post("/classify", content=GOOD, headers=[*headers, ("accept", "b")])
+    assert response.status_code == 200, response.text
+
+
 @pytest.mark.parametrize("coding", ["gzip, chunked", "br, chunked", "GZIP"])
 def test_a_transfer_coding_other_than_chunked_is_400_naming_it(client: Client, coding: str) -> None:
     """granian and uvicorn undo chunked alone and pass a body gzipped in transit on as it is,
