@@ -149,6 +149,14 @@ class UploadFields(InvalidParameter):
     type = "invalid_request"
 
 
+class WebSocketRefused(ServiceError):
+    """A WebSocket handshake: no endpoint of this service speaks WebSocket, each answers plain
+    HTTP. RFC 6455 (4.2.2) lets a server decline a handshake with any HTTP status; this one is
+    the service's 400 rather than the bare 403 a server sends when the application closes."""
+
+    type = "bad_request"
+
+
 class RequestTimeout(ServiceError):
     """The body was still arriving when the request's deadline passed: 408, and the connection
     closes (what is left of the body is never read). A client that trickles its body would

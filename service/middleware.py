@@ -15,6 +15,7 @@ from service.errors import (
     PayloadTooLarge,
     ServiceError,
     UnsupportedEncoding,
+    WebSocketRefused,
     error_response,
     shown,
 )
@@ -25,6 +26,10 @@ from service.tracing import Tracing
 access = logging.getLogger(ACCESS)
 CODED = frozenset({b"content-encoding", b"transfer-encoding"})
 """The headers that say a body arrives coded (`_coding_refusal`)."""
+SERVED = frozenset({"http", "websocket"})
+"""The connections `Telemetry` accounts for: HTTP requests, and WebSocket handshakes (refused)."""
+STARTS = frozenset({"http.response.start", "websocket.http.response.start"})
+"""The messages that start an answer: a response, or the refusal of a WebSocket handshake."""
 SINGLE = (b"content-type", b"content-length")
 """The body's headers that a request gives once (RFC 9110, 5.3): two that disagree are refused."""
 
@@ -187,7 +192,8 @@ class Telemetry:
     and error bodies and log lines carry it. Requests are counted per route template (unknown
     paths pooled as `other`), those refused before routing (shed, too large) under the template
     their path matches. A client that goes away before it is answered is counted as 499
-    (nginx's "client closed request"), never as a 500.
+    (nginx's "client closed request"), never as a 500. A WebSocket handshake is refused
+    (`refuse_websocket`) and counted as the GET it is.
     """
 
     def __init__(
@@ -203,13 +209,17 @@ class Telemetry:
 
     def template(self, scope: Scope) -> str:
         """The route template of the request: the routing's, else the one its path matches."""
+        if scope["type"] == "websocket":  # the handshake counts under the GET its path names
+            scope = {**scope, "type": "http", "method": "GET"}
         route = scope.get("route") or route_of(self.routes, scope)
         return getattr(route, "path", OTHER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in SERVED:
             await self.app(scope, receive, send)
             return
+        app = self.app if scope["type"] == "http" else refuse_websocket
+        method = scope.get("method", "GET")  # a WebSocket handshake is a GET (RFC 6455, 4.1)
         header = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
         rid = request_id(header)
         token = REQUEST_ID.set(rid)
@@ -219,34 +229,52 @@ class Telemetry:
 
         async def identified_send(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            if message["type"] in STARTS:
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), echoed]
+            elif message["type"] == "websocket.close":
+                status = 403  # what the server answers a handshake closed before it is accepted
             await send(message)
 
         try:
             if self.tracing.enabled:
-                with self.tracing.request(scope["method"], scope["path"], scope["headers"]) as s:
-                    await self.app(scope, receive, identified_send)
+                with self.tracing.request(method, scope["path"], scope["headers"]) as s:
+                    await app(scope, receive, identified_send)
                     s.set_attribute("http.response.status_code", status)
                     template = self.template(scope)
                     if template != OTHER:
-                        s.update_name(f"{scope['method']} {template}")
+                        s.update_name(f"{method} {template}")
             else:
-                await self.app(scope, receive, identified_send)
+                await app(scope, receive, identified_send)
         except ClientDisconnect:
             status = CLIENT_CLOSED
         finally:
             seconds = time.perf_counter() - start
             template = template or self.template(scope)
-            self.metrics.observe_request(template, scope["method"], status, seconds)
+            self.metrics.observe_request(template, method, status, seconds)
             if self.access_log:
-                _access_line(scope, status, seconds)
+                _access_line(scope, method, status, seconds)
             REQUEST_ID.reset(token)
 
 
-def _access_line(scope: Scope, status: int, seconds: float) -> None:
-    method, path = scope["method"], scope["path"]
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    """Decline a WebSocket handshake, in the error shape of its path, where the server offers
+    ASGI's denial response (granian and uvicorn do); else close it, which the server answers
+    with a bare 403. Without this, Starlette's router closes every handshake so."""
+    if (await receive())["type"] != "websocket.connect":
+        return  # the client went before its handshake was read
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
+        await send({"type": "websocket.close", "code": 1008})  # 1008: policy violation
+        return
+    refused = WebSocketRefused(
+        f"{shown(scope['path'], 80)} takes no WebSocket connection: every endpoint of this "
+        "service answers plain HTTP requests (GET /openapi.json lists them)"
+    )
+    await error_response(scope, refused)(scope, receive, send)
+
+
+def _access_line(scope: Scope, method: str, status: int, seconds: float) -> None:
+    path = scope["path"]
     client = scope.get("client") or ("-", 0)
     fields = {
         "method": method,

@@ -25,6 +25,7 @@ from tests.service.live_server import (
     free_port,
     raw_json_error,
     read_to_close,
+    serving,
     start_server,
 )
 
@@ -300,6 +301,26 @@ def test_main_refuses_an_unreadable_model_file_in_one_line(
     assert exit_.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "encoder.onnx cannot be read: Permission denied" in line
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_a_websocket_handshake_gets_a_json_400_under_either_server(
+    tiny_model_dir: Path, server: str
+) -> None:
+    """Both servers offer ASGI's denial response, so the refusal is the service's JSON, not the
+    empty 403 they send when an application closes a handshake."""
+    upgrade = {"connection": "Upgrade", "upgrade": "websocket", "sec-websocket-version": "13",
+               "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "x-request-id": "ws-1"}  # fmt: skip
+    with serving(tiny_model_dir, "--server", server) as url:
+        refused = httpx.get(f"{url}/classify", headers=upgrade, timeout=10)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == {
+            "type": "bad_request",
+            "message": "'/classify' takes no WebSocket connection: every endpoint of this "
+            "service answers plain HTTP requests (GET /openapi.json lists them)",
+            "request_id": "ws-1",
+        }
+        assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from PIL import PngImagePlugin
 from bench.costs import png_header
 from service.app import create_app
 from tests.service.conftest import Client, assert_clean_4xx, png, text_bomb
+from tests.service.prometheus import value
 
 DIGIT = np.zeros((28, 28), np.uint8)
 DIGIT[6:22, 12:16] = 255
@@ -467,3 +469,51 @@ def test_a_served_file_comes_whole_whatever_range_is_asked(
     assert response.status_code == 200, response.text[:200]
     assert response.content == whole.content
     assert "content-range" not in response.headers
+
+
+def handshake(client: Client, path: str, extensions: dict[str, object]) -> list[dict[str, Any]]:
+    """What the app sends to a WebSocket handshake on `path`, from a server that offers
+    `extensions` (granian and uvicorn offer ASGI's denial response, `websocket.http.response`)."""
+    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "scheme": "ws", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"x")], "client": ("127.0.0.1", 1),
+             "subprotocols": [], "state": {}, "extensions": extensions}  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    client.portal.call(client.app, scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("path", ["/classify", "/nowhere", "/v2/models/encoder/infer"])
+def test_a_websocket_handshake_is_refused_with_the_json_400_of_its_path(
+    client: Client, path: str
+) -> None:
+    """No endpoint speaks WebSocket; Starlette's router closed every handshake, which the server
+    answers with an empty 403."""
+    start, body = handshake(client, path, {"websocket.http.response": {}})
+    assert start["type"] == "websocket.http.response.start" and start["status"] == 400
+    assert (b"content-type", b"application/json") in start["headers"]
+    error = json.loads(body["body"])["error"]
+    message = error if path.startswith("/v2") else error["message"]
+    assert message.startswith(f"{path!r} takes no WebSocket connection")
+    if not path.startswith("/v2"):
+        assert (b"x-request-id", error["request_id"].encode()) in start["headers"]
+
+
+def test_a_websocket_handshake_is_closed_where_the_server_cannot_send_a_refusal(
+    client: Client,
+) -> None:
+    assert handshake(client, "/classify", {}) == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_a_refused_websocket_handshake_is_counted_as_the_get_it_is(client: Client) -> None:
+    series = {"endpoint": "/classify", "method": "GET", "status": "400"}
+    before = value(client.get("/metrics").text, "ccvae_requests_total", **series)
+    handshake(client, "/classify", {"websocket.http.response": {}})
+    assert value(client.get("/metrics").text, "ccvae_requests_total", **series) == before + 1
