@@ -196,6 +196,14 @@ UNAVAILABLE: dict[str, Any] = {
 }
 """503, which any request may get: every operation documents it."""
 
+REFUSED: dict[str, Any] = {
+    "model": Error,
+    "description": "A request refused before any route reads it, whatever its method: a body "
+    "over the size limit (413), a compressed one (415), or two Content-Type or Content-Length "
+    "lines that disagree (400).",
+}
+"""4XX, which an operation that reads no body documents (model endpoints list each status)."""
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error, "description": "Not a decodable image, or a malformed body."},
     408: {

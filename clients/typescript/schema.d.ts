@@ -1814,6 +1814,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A request refused before any route reads it, whatever its method: a body over the size limit (413), a compressed one (415), or two Content-Type or Content-Length lines that disagree (400). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     ready: {
@@ -1845,6 +1854,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A request refused before any route reads it, whatever its method: a body over the size limit (413), a compressed one (415), or two Content-Type or Content-Length lines that disagree (400). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     model_info: {
@@ -1870,6 +1888,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again, when the service knows. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request refused before any route reads it, whatever its method: a body over the size limit (413), a compressed one (415), or two Content-Type or Content-Length lines that disagree (400). */
+            "4XX": {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1922,6 +1949,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A request refused before any route reads it, whatever its method: a body over the size limit (413), a compressed one (415), or two Content-Type or Content-Length lines that disagree (400). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     metrics: {
@@ -1959,6 +1995,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A request refused before any route reads it, whatever its method: a body over the size limit (413), a compressed one (415), or two Content-Type or Content-Length lines that disagree (400). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     server_metadata: {
@@ -1984,6 +2029,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again, when the service knows. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Any other request the server refuses. */
+            "4XX": {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,6 +2075,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description Any other request the server refuses. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
         };
     };
     server_ready: {
@@ -2050,6 +2113,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerReady"];
+                };
+            };
+            /** @description Any other request the server refuses. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolError"];
                 };
             };
         };

@@ -35,7 +35,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(
-    prefix=PROTOCOL_PREFIX, tags=["inference protocol"], responses={503: ERRORS[503]}
+    prefix=PROTOCOL_PREFIX,
+    tags=["inference protocol"],
+    responses={503: ERRORS[503], "4XX": ERRORS["4XX"]},
 )
 
 

@@ -10,7 +10,7 @@ from service import schemas
 from service.manifest import CARD
 from service.routers.params import PlaneDep, SettingsDep
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], responses={"4XX": schemas.REFUSED})
 CARD_PATH = "/model/card"
 
 

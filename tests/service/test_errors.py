@@ -517,3 +517,24 @@ def test_a_refused_websocket_handshake_is_counted_as_the_get_it_is(client: Clien
     before = value(client.get("/metrics").text, "ccvae_requests_total", **series)
     handshake(client, "/classify", {"websocket.http.response": {}})
     assert value(client.get("/metrics").text, "ccvae_requests_total", **series) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [([("content-encoding", "gzip")], 415), ([("transfer-encoding", "gzip, chunked")], 400),
+     ([("content-type", "image/png"), ("content-type", "text/plain")], 400)],
+    ids=["content-coded", "transfer-coded", "two-content-types"],
+)  # fmt: skip
+def test_every_operation_documents_the_refusals_that_come_before_routing(
+    client: Client, headers: list[tuple[str, str]], status: int
+) -> None:
+    """The body's checks run before any route, whatever the method: a GET that carries a
+    compressed body is refused too, and its operation says it may be."""
+    document = client.get("/openapi.json").json()
+    for path, item in document["paths"].items():
+        url = path.replace("{name}", "encoder").replace("{version}", "1")
+        for method, operation in item.items():
+            response = client.request(method, url, headers=headers, content=b"x")
+            assert response.status_code == status, (method, path, response.text)
+            documented = operation["responses"]
+            assert str(status) in documented or "4XX" in documented, (method, path)

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.protocol_error import ProtocolError
 from ...models.server_ready import ServerReady
 from ...types import Response
 
@@ -19,7 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ServerReady | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ProtocolError | ServerReady | None:
     if response.status_code == 200:
         response_200 = response.json()
         return response_200
@@ -29,13 +32,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_503
 
+    if 400 <= response.status_code <= 499:
+        response_4xx = ProtocolError.from_dict(response.json())
+
+        return response_4xx
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ServerReady]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | ProtocolError | ServerReady]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -47,7 +57,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | ServerReady]:
+) -> Response[Any | ProtocolError | ServerReady]:
     """Server Ready
 
      The models are loaded; 503 while they are not.
@@ -57,7 +67,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ServerReady]
+        Response[Any | ProtocolError | ServerReady]
     """
 
     kwargs = _get_kwargs()
@@ -72,7 +82,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | ServerReady | None:
+) -> Any | ProtocolError | ServerReady | None:
     """Server Ready
 
      The models are loaded; 503 while they are not.
@@ -82,7 +92,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ServerReady
+        Any | ProtocolError | ServerReady
     """
 
     return sync_detailed(
@@ -93,7 +103,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | ServerReady]:
+) -> Response[Any | ProtocolError | ServerReady]:
     """Server Ready
 
      The models are loaded; 503 while they are not.
@@ -103,7 +113,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ServerReady]
+        Response[Any | ProtocolError | ServerReady]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +126,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | ServerReady | None:
+) -> Any | ProtocolError | ServerReady | None:
     """Server Ready
 
      The models are loaded; 503 while they are not.
@@ -126,7 +136,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ServerReady
+        Any | ProtocolError | ServerReady
     """
 
     return (
