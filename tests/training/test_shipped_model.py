@@ -71,7 +71,7 @@ def test_model_card_front_matter_gives_the_manifests_and_results_figures(manifes
     assert figures == {
         ("image-classification", "accuracy"): metrics["test_accuracy"],
         ("image-generation", "accuracy"): metrics["generation_fidelity"],
-        ("image-generation", "fid"): round(metrics["generation_fid"], 2),
+        ("image-generation", "frechet_distance"): round(metrics["generation_fid"], 2),
         ("out-of-distribution-detection", "roc_auc"): round(pooled["auroc"], 3),
         ("out-of-distribution-detection", "fpr_at_95_tpr"): round(pooled["fpr_at_95"], 3),
     }
