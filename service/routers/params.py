@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Annotated, Any
+from urllib.parse import quote_from_bytes
 
 import numpy as np
 from fastapi import Depends, Query, Request
@@ -18,6 +19,9 @@ from service import imaging, schemas, tracing
 from service.dataplane import DataPlane, Decoded
 from service.errors import InvalidParameter, NotReady, UnsupportedMediaType, named, shown
 from service.settings import Settings
+
+ASCII = "".join(map(chr, range(128)))
+"""What a query string keeps as it is when its other bytes are percent-encoded."""
 
 
 class Format(str, Enum):
@@ -46,8 +50,11 @@ class DeclaredQuery(APIRoute):
         names, path = frozenset(self.query_names), self.path
 
         async def checked(request: Request) -> Response:
-            if not request.scope["query_string"]:
+            query = request.scope["query_string"]
+            if not query:
                 return await handler(request)
+            if not query.isascii():  # raw UTF-8 (curl sends `?label=٧` so): read as UTF-8
+                request.scope["query_string"] = quote_from_bytes(query, safe=ASCII).encode()
             items = request.query_params.multi_items()
             keys = [key for key, _ in items]
             if len(set(keys)) != len(keys) or not names.issuperset(keys):

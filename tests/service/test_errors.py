@@ -6,6 +6,7 @@ import gzip
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -297,6 +298,45 @@ def test_an_unknown_parameters_name_is_quoted_short(client: Client) -> None:
     assert error["message"].startswith("query.'\\x00xxx")
     assert "(5001 characters): not a parameter of /generate" in error["message"]
     assert len(error["message"]) < 300
+
+
+def raw_query(client: Client, path: str, query: bytes) -> tuple[int, dict[str, Any]]:
+    """POST `path` with `query` as the server hands it over, unencoded (httpx would encode it,
+    curl sends it as typed): the status and the JSON body."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+             "root_path": "", "headers": [(b"host", b"x")], "client": ("127.0.0.1", 1),
+             "state": {}}  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    client.portal.call(client.app, scope, receive, send)
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@pytest.mark.parametrize(
+    ("query", "quoted"),
+    [("label=٧", "label '٧' is not one of the model's classes"),
+     ("label=7&température=2", "query.température: not a parameter of /generate"),
+     ("label=7&n=٣", "query.n: Input should be a valid integer")],
+)  # fmt: skip
+def test_a_query_string_sent_unencoded_is_read_as_utf8(
+    client: Client, query: str, quoted: str
+) -> None:
+    """Starlette reads the query string's raw bytes as Latin-1 and only its %-escapes as UTF-8:
+    `?label=٧` typed into curl came back quoted as 'Ù§'."""
+    status, body = raw_query(client, "/generate", query.encode())
+    assert status == 422
+    assert quoted in body["error"]["message"]
+    encoded = quote(query, safe="=&")
+    assert (
+        client.post(f"/generate?{encoded}").json()["error"]["message"] == body["error"]["message"]
+    )
 
 
 def test_the_protocol_and_the_operations_take_query_parameters_they_do_not_use(
