@@ -44,6 +44,27 @@ class Client:
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
 
+    def connection(self, incoming: dict[str, Any], **scope: Any) -> list[dict[str, Any]]:
+        """Run the app on one connection as a server hands it over, for what httpx will not send
+        (a query string's raw bytes, a WebSocket handshake, a client gone mid-body): an HTTP
+        scope on `path` unless `scope` says otherwise, `incoming` at every receive(). What the
+        app sent, in order."""
+        path = scope["path"]
+        whole = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "scheme": "http", "raw_path": path.encode(), "query_string": b"",
+                 "root_path": "", "headers": [(b"host", b"x")], "client": ("127.0.0.1", 1),
+                 "state": {}, **scope}  # fmt: skip
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return incoming
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        self.portal.call(self.app, whole, receive, send)
+        return sent
+
     def concurrently(self, calls: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
         """Send several requests at once, so the micro-batcher can merge them."""
 

@@ -303,20 +303,9 @@ def test_an_unknown_parameters_name_is_quoted_short(client: Client) -> None:
 def raw_query(client: Client, path: str, query: bytes) -> tuple[int, dict[str, Any]]:
     """POST `path` with `query` as the server hands it over, unencoded (httpx would encode it,
     curl sends it as typed): the status and the JSON body."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
-             "root_path": "", "headers": [(b"host", b"x")], "client": ("127.0.0.1", 1),
-             "state": {}}  # fmt: skip
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    client.portal.call(client.app, scope, receive, send)
-    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    body = {"type": "http.request", "body": b"", "more_body": False}
+    start, *rest = client.connection(body, path=path, method="POST", query_string=query)
+    return start["status"], json.loads(b"".join(m.get("body", b"") for m in rest))
 
 
 @pytest.mark.parametrize(
@@ -514,20 +503,9 @@ def test_a_served_file_comes_whole_whatever_range_is_asked(
 def handshake(client: Client, path: str, extensions: dict[str, object]) -> list[dict[str, Any]]:
     """What the app sends to a WebSocket handshake on `path`, from a server that offers
     `extensions` (granian and uvicorn offer ASGI's denial response, `websocket.http.response`)."""
-    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "scheme": "ws", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"host", b"x")], "client": ("127.0.0.1", 1),
-             "subprotocols": [], "state": {}, "extensions": extensions}  # fmt: skip
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "websocket.connect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    client.portal.call(client.app, scope, receive, send)
-    return sent
+    connect = {"type": "websocket.connect"}
+    return client.connection(connect, type="websocket", scheme="ws", path=path, subprotocols=[],
+                             extensions=extensions)  # fmt: skip
 
 
 @pytest.mark.parametrize("path", ["/classify", "/nowhere", "/v2/models/encoder/infer"])

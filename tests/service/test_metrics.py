@@ -276,20 +276,11 @@ def test_a_client_that_hangs_up_is_counted_as_499_without_a_traceback(
 
 @pytest.mark.parametrize("path", ["/classify", "/v2/models/classifier/infer"])
 def test_a_request_whose_client_is_gone_is_counted_as_499(client: Client, path: str) -> None:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"content-type", b"image/png"),
-             (b"content-length", b"1000")], "client": ("127.0.0.1", 1), "state": {}}  # fmt: skip
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.disconnect"}  # what the server says once the client has gone
-
-    async def send(message: dict[str, object]) -> None:
-        pass
-
     series = {"endpoint": path.replace("classifier", "{name}"), "method": "POST"}
     before = client.get("/metrics").text
-    client.portal.call(client.app, scope, receive, send)
+    gone = {"type": "http.disconnect"}  # what the server says once the client has gone
+    headers = [(b"content-type", b"image/png"), (b"content-length", b"1000")]
+    client.connection(gone, path=path, method="POST", headers=headers)
     after = client.get("/metrics").text
     for status, more in (("499", 1), ("500", 0), ("400", 0)):
         added = value(after, "ccvae_requests_total", **series, status=status) - value(
