@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from service.logs import REQUEST_ID
@@ -287,8 +287,15 @@ def _routing_message(
 
 def _routed(scope: Scope, path: str) -> bool:
     """Whether the app that answers `scope` has a route for `path`, whatever the method."""
-    routes = getattr(scope.get("app"), "routes", ())
-    return any(route.matches({**scope, "path": path})[0] != Match.NONE for route in routes)
+    routes = getattr(scope.get("app"), "routes", [])
+    return route_of(routes, {**scope, "path": path}) is not None
+
+
+def route_of(
+    routes: Sequence[BaseRoute], scope: Scope, least: Match = Match.PARTIAL
+) -> BaseRoute | None:
+    """The first route whose path matches the request's (PARTIAL: whatever its method)."""
+    return next((r for r in routes if r.matches(scope)[0].value >= least.value), None)
 
 
 def refusal_of(scope: Scope, exc: Exception, protocol: bool = False) -> Refusal:

@@ -17,6 +17,7 @@ from service.errors import (
     UnsupportedEncoding,
     WebSocketRefused,
     error_response,
+    route_of,
     shown,
 )
 from service.logs import ACCESS, REQUEST_ID, REQUEST_ID_HEADER, request_id
@@ -142,13 +143,6 @@ def _codings(headers: list[tuple[bytes, bytes]], name: bytes, plain: set[str]) -
     value = ", ".join(v.decode("latin-1") for k, v in headers if k == name)
     codings = {c.strip().lower() for c in value.split(",")} - {"", *plain}
     return value if codings else None
-
-
-def route_of(
-    routes: list[BaseRoute], scope: Scope, least: Match = Match.PARTIAL
-) -> BaseRoute | None:
-    """The first route whose path matches the request's (PARTIAL: whatever its method)."""
-    return next((r for r in routes if r.matches(scope)[0].value >= least.value), None)
 
 
 class HeadAsGet:
