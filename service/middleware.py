@@ -102,13 +102,18 @@ def _repeated(headers: list[tuple[bytes, bytes]]) -> ServiceError | None:
     """The refusal of a body header in SINGLE given twice with different values, else None:
     readers here take the first line, a proxy in front may have taken the last."""
     for name in SINGLE:
-        values = [v.decode("latin-1") for k, v in headers if k == name]
+        values = _lines(headers, name)
         if len(set(values)) > 1:
             field = name.decode().title()
             return MalformedBody(
                 f"{field} given {len(values)} times ({shown(values)}): send it once"
             )
     return None
+
+
+def _lines(headers: list[tuple[bytes, bytes]], name: bytes) -> list[str]:
+    """Every line of the `name` header, in order."""
+    return [v.decode("latin-1") for k, v in headers if k == name]
 
 
 def _coding_refusal(
@@ -140,7 +145,7 @@ def _coding_refusal(
 def _codings(headers: list[tuple[bytes, bytes]], name: bytes, plain: set[str]) -> str | None:
     """The `name` header's value, every line of it as one list (RFC 9110, 5.3), when it holds a
     coding outside `plain` (case aside)."""
-    value = ", ".join(v.decode("latin-1") for k, v in headers if k == name)
+    value = ", ".join(_lines(headers, name))
     codings = {c.strip().lower() for c in value.split(",")} - {"", *plain}
     return value if codings else None
 
