@@ -20,7 +20,7 @@ from bench.server import REPO
 ROOT = REPO / "bench" / ".venvs"
 PINS: dict[str, tuple[str, ...]] = {
     "bentoml": ("bentoml==1.4.40",),
-    "litserve": ("litserve==0.2.19",),
+    "litserve": ("litserve==0.2.19", "python-multipart==0.0.34"),  # its form parsing needs it
     "pytriton": ("nvidia-pytriton==0.7.0",),
     "ray": ("ray[serve]==2.60.0",),
 }
