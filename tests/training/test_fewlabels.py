@@ -19,6 +19,7 @@ from training.fewlabels import (
     comparison_table,
     levers_choice,
     levers_table,
+    paired_t,
     paired_table,
     paired_z,
     write_comparison,
@@ -128,9 +129,17 @@ def test_each_baseline_meets_the_ccvae_on_the_draws_both_have_trained_in_the_dra
         budget("cvae", {0: 0.01}, labels=1000),  # no CCVAE run at 1,000 labels: no line
     ]
     table = paired_table(rows)
-    assert "| cvae | 100 | 0, 2 | 0.40 ± 0.44 | +0.09, +0.71 | 0.0 ± 0.0 | 0.0 ± 0.0 |" in table
-    assert "| m2 | 100 | none yet | – | – | – | – |" in table
+    assert "| cvae | 100 | 0, 2 | 0.40 ± 0.44 | +0.09, +0.71 | 1.3 (1) | 0.0 ± 0.0 |" in table
+    assert "| m2 | 100 | none yet | – | – | – | – | – |" in table
     assert "| 1000 |" not in table
+
+
+def test_the_paired_t_is_the_mean_difference_over_its_standard_error_on_draws_less_one():
+    # the CVAE against the CCVAE at 1,000 labels: +0.18, +0.31, +0.22 points
+    assert paired_t([0.0018, 0.0031, 0.0022]) == "6.2 (2)"
+    assert paired_t([-0.0018, -0.0031, -0.0022]) == "-6.2 (2)"
+    assert paired_t([0.0018]) == "–"  # one draw has no spread to measure against
+    assert paired_t([0.002, 0.002]) == "–"
 
 
 def test_the_comparison_gives_each_model_its_mean_over_draws_and_names_draws_while_few():
