@@ -136,13 +136,18 @@ def by_draw(row: Row) -> dict[int, dict]:
     return dict(zip(row.seeds, row.results, strict=True))
 
 
+def mean_over_error(d: list[float]) -> float | None:
+    """The paired statistic of n differences d: mean(d) / (sd(d) / √n); None where there is no
+    spread to measure it against (fewer than two, or all alike)."""
+    if len(d) < 2 or (sd := statistics.stdev(d)) == 0:
+        return None
+    return statistics.mean(d) / (sd / math.sqrt(len(d)))
+
+
 def paired_t(gaps: list[float]) -> str:
-    """The paired t statistic of n draw-by-draw differences d: t = mean(d) / (sd(d) / √n), on
-    n − 1 degrees of freedom; a dash below two draws or where the differences do not vary."""
-    if len(gaps) < 2 or statistics.stdev(gaps) == 0:
-        return "–"
-    t = statistics.mean(gaps) / (statistics.stdev(gaps) / math.sqrt(len(gaps)))
-    return f"{t:.1f} ({len(gaps) - 1})"
+    """The paired t of draw-by-draw differences and its n − 1 degrees of freedom, else a dash."""
+    t = mean_over_error(gaps)
+    return "–" if t is None else f"{t:.1f} ({len(gaps) - 1})"
 
 
 def paired_table(rows: list[Row]) -> str:
@@ -211,9 +216,8 @@ def paired_z(point: Row, own: Row) -> float:
     errors: d_i = log q_point(y_i|x_i) − log q_own(y_i|x_i) over the same n digits,
     z = mean(d) / (sd(d) / √n); 0 where the two do not differ at all."""
     a, b = point.results[0]["validation_log_q"], own.results[0]["validation_log_q"]
-    d = [x - y for x, y in zip(a, b, strict=True)]
-    sd = statistics.stdev(d)
-    return statistics.mean(d) / (sd / len(d) ** 0.5) if sd > 0 else 0.0
+    z = mean_over_error([x - y for x, y in zip(a, b, strict=True)])
+    return 0.0 if z is None else z
 
 
 def levers_choice(base: TrainConfig, rows: list[Row]) -> str:
